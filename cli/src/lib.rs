@@ -1,0 +1,64 @@
+//! The `evreg` command line: argument parsing and the commands, each writing to the writers it is given.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod check;
+mod diff;
+pub mod load;
+
+/// Process exit codes, as ripgrep uses them plus one for `unknown`.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const PROBLEM: i32 = 1;
+    pub const ERROR: i32 = 2;
+    pub const UNKNOWN: i32 = 3;
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "evreg", version, about = "Event schema registry, compatibility checker and code generator for RabbitMQ topic events")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Explain whether NEW may follow OLD: each breaking change with its path and a witness event.
+    Diff(diff::DiffArgs),
+    /// Check every routing key's versions in a schema directory, and validate its examples.
+    Check(check::CheckArgs),
+}
+
+/// Runs the command line `args`; returns the process exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::ERROR } else { exit::OK };
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() { err.write_all(text.as_bytes()) } else { out.write_all(text.as_bytes()) };
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Diff(a) => diff::run(&a, out),
+        Command::Check(a) => check::run(&a, out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e:#}");
+            exit::ERROR
+        }
+    }
+}

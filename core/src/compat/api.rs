@@ -1,0 +1,324 @@
+//! The checker's public face: modes, policies, verdicts, reports, and `check` over two schema sets.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::engine::{Engine, Fatal};
+use super::incl::{Fail, Outcome, Prover};
+use super::norm::{Expr, Loc, Sets};
+use crate::schema::{SchemaError, SchemaSet, Validator};
+
+/// Which readers and writers must keep understanding each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Mode {
+    Backward,
+    BackwardTransitive,
+    Forward,
+    ForwardTransitive,
+    Full,
+    FullTransitive,
+    None,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 7] = [
+        Mode::Backward,
+        Mode::BackwardTransitive,
+        Mode::Forward,
+        Mode::ForwardTransitive,
+        Mode::Full,
+        Mode::FullTransitive,
+        Mode::None,
+    ];
+
+    /// Old events must be readable by new readers.
+    pub fn backward(self) -> bool {
+        matches!(self, Mode::Backward | Mode::BackwardTransitive | Mode::Full | Mode::FullTransitive)
+    }
+
+    /// New events must be readable by old readers.
+    pub fn forward(self) -> bool {
+        matches!(self, Mode::Forward | Mode::ForwardTransitive | Mode::Full | Mode::FullTransitive)
+    }
+
+    /// Checked against every earlier version, not only the latest.
+    pub fn transitive(self) -> bool {
+        matches!(self, Mode::BackwardTransitive | Mode::ForwardTransitive | Mode::FullTransitive)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Backward => "BACKWARD",
+            Mode::BackwardTransitive => "BACKWARD_TRANSITIVE",
+            Mode::Forward => "FORWARD",
+            Mode::ForwardTransitive => "FORWARD_TRANSITIVE",
+            Mode::Full => "FULL",
+            Mode::FullTransitive => "FULL_TRANSITIVE",
+            Mode::None => "NONE",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("unknown compatibility mode {s:?}; expected one of BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE, NONE")
+            })
+    }
+}
+
+/// How an instance is read: literally (`STRICT`), or as evreg-generated code
+/// reads and writes events (`LENIENT`: writers send declared fields only,
+/// readers ignore undeclared ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Policy {
+    Strict,
+    Lenient,
+}
+
+impl Policy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Strict => "STRICT",
+            Policy::Lenient => "LENIENT",
+        }
+    }
+}
+
+impl fmt::Display for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Policy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_uppercase().as_str() {
+            "STRICT" => Ok(Policy::Strict),
+            "LENIENT" => Ok(Policy::Lenient),
+            _ => Err(format!("unknown compatibility policy {s:?}; expected STRICT or LENIENT")),
+        }
+    }
+}
+
+/// The checker's answer; never a guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Inclusion is proven.
+    Compatible,
+    /// At least one change is breaking, shown by a re-validated witness.
+    Incompatible,
+    /// Neither could be established; `Report::reasons` says why.
+    Unknown,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Compatible => "compatible",
+            Verdict::Incompatible => "incompatible",
+            Verdict::Unknown => "unknown",
+        }
+    }
+
+    /// The worse of two verdicts: incompatible beats unknown beats compatible.
+    fn and(self, other: Verdict) -> Verdict {
+        use Verdict::*;
+        match (self, other) {
+            (Incompatible, _) | (_, Incompatible) => Incompatible,
+            (Unknown, _) | (_, Unknown) => Unknown,
+            _ => Compatible,
+        }
+    }
+}
+
+/// Which side writes and which reads in a failed inclusion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Events written with the old schema, read with the new one.
+    Backward,
+    /// Events written with the new schema, read with the old one.
+    Forward,
+}
+
+/// One breaking change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub direction: Direction,
+    /// A Confluent-style name such as `TYPE_NARROWED` or `REQUIRED_PROPERTY_ADDED`.
+    pub kind: String,
+    /// JSON pointer into the event where the difference shows.
+    pub path: String,
+    /// JSON pointer into the old schema (prefixed with its document when not the root).
+    pub old_pointer: Option<String>,
+    /// JSON pointer into the new schema.
+    pub new_pointer: Option<String>,
+    pub message: String,
+    /// An instance valid under the writer's schema and invalid under the reader's.
+    pub witness: Value,
+    /// For transitive checks: the earlier version this change is against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against_version: Option<u32>,
+}
+
+/// The result of a compatibility check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub verdict: Verdict,
+    pub mode: Mode,
+    pub policy: Policy,
+    pub changes: Vec<Change>,
+    /// Why the verdict is `unknown`, when it is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+}
+
+/// Checks whether `new` may follow `old` under `mode` and `policy`.
+///
+/// `Err` means the schemas could not be checked at all (malformed, an
+/// unresolvable or cyclic `$ref`); an incompatibility is an `Ok` report.
+pub fn check(old: &SchemaSet, new: &SchemaSet, mode: Mode, policy: Policy) -> Result<Report, SchemaError> {
+    Validator::new(old)?;
+    Validator::new(new)?;
+    let mut report = Report {
+        verdict: Verdict::Compatible,
+        mode,
+        policy,
+        changes: Vec::new(),
+        reasons: Vec::new(),
+    };
+    if mode.backward() {
+        direction(old, new, Direction::Backward, policy, &mut report)?;
+    }
+    if mode.forward() {
+        direction(new, old, Direction::Forward, policy, &mut report)?;
+    }
+    Ok(report)
+}
+
+/// Checks the last of `versions` (oldest first) against the one before it,
+/// or against every earlier one for transitive modes. Changes name the
+/// earlier version (1-based) they are against.
+pub fn check_versions(versions: &[SchemaSet], mode: Mode, policy: Policy) -> Result<Report, SchemaError> {
+    let mut report = Report {
+        verdict: Verdict::Compatible,
+        mode,
+        policy,
+        changes: Vec::new(),
+        reasons: Vec::new(),
+    };
+    let Some((new, earlier)) = versions.split_last() else {
+        return Ok(report);
+    };
+    let skip = if mode.transitive() { 0 } else { earlier.len().saturating_sub(1) };
+    for (i, old) in earlier.iter().enumerate().skip(skip) {
+        let r = check(old, new, mode, policy)?;
+        report.verdict = report.verdict.and(r.verdict);
+        let v = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        report.changes.extend(r.changes.into_iter().map(|mut c| {
+            c.against_version = Some(v);
+            c
+        }));
+        report.reasons.extend(r.reasons.into_iter().map(|s| format!("against version {v}: {s}")));
+    }
+    Ok(report)
+}
+
+fn direction(writer: &SchemaSet, reader: &SchemaSet, dir: Direction, policy: Policy, report: &mut Report) -> Result<(), SchemaError> {
+    let (w, r) = match policy {
+        Policy::Strict => (writer.clone(), reader.clone()),
+        Policy::Lenient => (writer.lenient(true), reader.lenient(false)),
+    };
+    let wv = Validator::new(&w)?;
+    let rv = Validator::new(&r)?;
+    let engine = Engine::new(Sets { sides: [&w, &r] });
+    let mut prover = Prover::new(engine);
+    let a = Expr::Node(0, Loc::from_location(&w.root()));
+    let b = Expr::Node(1, Loc::from_location(&r.root()));
+    let outcome = match prover.sub(&a, &b) {
+        Ok(o) => o,
+        Err(Fatal::Schema(e)) => return Err(e),
+        Err(Fatal::Undecidable(r)) => Outcome::Unknown(r),
+    };
+    let label = match dir {
+        Direction::Backward => "BACKWARD",
+        Direction::Forward => "FORWARD",
+    };
+    match outcome {
+        Outcome::Holds => {}
+        Outcome::Unknown(why) => {
+            report.verdict = report.verdict.and(Verdict::Unknown);
+            report.reasons.push(format!("{label}: {why}"));
+        }
+        Outcome::Fails(fails) => {
+            let mut kept = 0;
+            for f in fails {
+                // The witness must convince an independent validator, or it is not reported.
+                if !(wv.is_valid(&f.witness) && !rv.is_valid(&f.witness)) {
+                    continue;
+                }
+                let change = to_change(f, dir, &w, &r);
+                if !report.changes.iter().any(|c| c.direction == change.direction && c.kind == change.kind && c.path == change.path) {
+                    report.changes.push(change);
+                }
+                kept += 1;
+            }
+            if kept > 0 {
+                report.verdict = report.verdict.and(Verdict::Incompatible);
+            } else {
+                report.verdict = report.verdict.and(Verdict::Unknown);
+                report.reasons.push(format!("{label}: no candidate witness survived re-validation"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn pointer(set: &SchemaSet, loc: &Option<Loc>) -> Option<String> {
+    loc.as_ref().map(|l| {
+        if l.doc == 0 {
+            format!("#{}", l.pointer)
+        } else {
+            format!("{}#{}", set.doc_uri(l.doc), l.pointer)
+        }
+    })
+}
+
+fn to_change(f: Fail, dir: Direction, writer: &SchemaSet, reader: &SchemaSet) -> Change {
+    let path: String = f.path.iter().map(|s| format!("/{}", crate::schema::escape_pointer(s))).collect();
+    let wp = pointer(writer, &f.sub_origin);
+    let rp = pointer(reader, &f.sup_origin);
+    let (old_pointer, new_pointer, msg) = match dir {
+        Direction::Backward => (wp, rp, "the new schema rejects an event the old schema accepts"),
+        Direction::Forward => (rp, wp, "the old schema rejects an event the new schema accepts"),
+    };
+    let at = if path.is_empty() { "the event".to_owned() } else { path.clone() };
+    Change {
+        direction: dir,
+        kind: f.kind.to_owned(),
+        message: format!("at {at}: {}; {msg}", f.detail),
+        path,
+        old_pointer,
+        new_pointer,
+        witness: f.witness,
+        against_version: None,
+    }
+}

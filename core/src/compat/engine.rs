@@ -1,0 +1,1013 @@
+//! The normaliser: schema nodes and expressions to [`Norm`]s, with meet, complement and membership.
+//!
+//! All recursion here is one level deep at a time (children stay lazy), so a
+//! `$ref` cycle met while normalising passed through no instance keyword:
+//! it is reported as a schema error instead of being followed.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
+
+use serde_json::{Map, Value};
+
+use super::norm::*;
+use super::strings::{Patterns, StrSpec};
+use crate::schema::{Dialect, SchemaError, SchemaSet};
+
+/// Atoms a single normal form may hold before the checker gives up on it.
+const MAX_ATOMS: usize = 512;
+
+/// Approximation direction: `Over` may only grow a set, `Under` only shrink it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Pol {
+    Over,
+    Under,
+}
+
+impl Pol {
+    pub fn flip(self) -> Pol {
+        match self {
+            Pol::Over => Pol::Under,
+            Pol::Under => Pol::Over,
+        }
+    }
+}
+
+/// Why the checker could not go on at all.
+#[derive(Debug, Clone)]
+pub(crate) enum Fatal {
+    Schema(SchemaError),
+    /// This question cannot be decided here (a pattern without an automaton, a budget).
+    Undecidable(String),
+}
+
+impl From<String> for Fatal {
+    fn from(s: String) -> Fatal {
+        Fatal::Undecidable(s)
+    }
+}
+
+pub(crate) struct Engine<'a> {
+    pub sets: Sets<'a>,
+    pub patterns: Patterns,
+    norms: HashMap<(Expr, Pol), Rc<Norm>>,
+    normalising: HashSet<(Expr, Pol)>,
+}
+
+/// Keywords that never reject an instance.
+const ANNOTATIONS: &[&str] = &[
+    "$schema", "$id", "$anchor", "$dynamicAnchor", "$recursiveAnchor", "$comment", "$defs",
+    "definitions", "$vocabulary", "title", "description", "default", "examples", "readOnly",
+    "writeOnly", "deprecated", "format", "contentMediaType", "contentEncoding", "contentSchema",
+    "then", "else", "minContains", "maxContains", "additionalItems", "discriminator", "nullable",
+    "example",
+];
+
+/// Keywords with a rule in [`Engine::node_norm`].
+const KNOWN: &[&str] = &[
+    "type", "enum", "const", "$ref", "allOf", "anyOf", "oneOf", "not", "if", "minimum",
+    "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength",
+    "pattern", "items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains",
+    "properties", "patternProperties", "additionalProperties", "required", "minProperties",
+    "maxProperties", "propertyNames", "dependentRequired", "dependentSchemas", "dependencies",
+    "unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "$recursiveRef",
+];
+
+/// Keywords that can reject instances but that evreg does not model.
+fn is_assertion_without_rule(k: &str) -> bool {
+    !ANNOTATIONS.contains(&k) && !KNOWN.contains(&k) && k.starts_with('$')
+}
+
+fn num(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+fn count(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| v.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(sets: Sets<'a>) -> Engine<'a> {
+        Engine {
+            sets,
+            patterns: Patterns::default(),
+            norms: HashMap::new(),
+            normalising: HashSet::new(),
+        }
+    }
+
+    /// One level of `e` as atoms.
+    pub fn norm(&mut self, e: &Expr, pol: Pol) -> Result<Rc<Norm>, Fatal> {
+        let key = (e.clone(), pol);
+        if let Some(n) = self.norms.get(&key) {
+            return Ok(n.clone());
+        }
+        if !self.normalising.insert(key.clone()) {
+            let (doc, pointer) = match e.origin() {
+                Some(l) => (
+                    self.sets.set(side_of(e)).doc_uri(l.doc).to_owned(),
+                    l.pointer.to_string(),
+                ),
+                None => (String::new(), String::new()),
+            };
+            return Err(Fatal::Schema(SchemaError::CyclicRef {
+                doc,
+                pointer: pointer.clone(),
+                reference: pointer,
+            }));
+        }
+        let result = self.norm_uncached(e, pol);
+        self.normalising.remove(&key);
+        let n = Rc::new(result?);
+        self.norms.insert(key, n.clone());
+        Ok(n)
+    }
+
+    fn norm_uncached(&mut self, e: &Expr, pol: Pol) -> Result<Norm, Fatal> {
+        Ok(match e {
+            Expr::Any => Norm::universe(None),
+            Expr::Never => Norm::never(),
+            Expr::Type(t) => Norm {
+                atoms: type_atoms(t, None),
+                approx: Vec::new(),
+            },
+            Expr::Lit(text) => {
+                let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+                Norm {
+                    atoms: vec![Atom::new(Kind::Value(Rc::new(v), Vec::new()), None)],
+                    approx: Vec::new(),
+                }
+            }
+            Expr::And(parts) => {
+                let mut acc = Norm::universe(None);
+                for p in parts {
+                    let n = self.norm(p, pol)?;
+                    acc = self.meet(&acc, &n, pol);
+                    if acc.atoms.is_empty() {
+                        break;
+                    }
+                }
+                acc
+            }
+            Expr::Or(parts) => {
+                let mut acc = Norm::never();
+                for p in parts {
+                    let n = self.norm(p, pol)?;
+                    acc.atoms.extend(n.atoms.iter().cloned());
+                    acc.approx.extend(n.approx.iter().cloned());
+                }
+                acc
+            }
+            Expr::Not(inner) => {
+                let n = self.norm(inner, pol.flip())?;
+                self.complement(&n, pol)
+            }
+            Expr::Node(side, loc) => self.node_norm(*side, loc, pol)?,
+        })
+    }
+
+    fn node_norm(&mut self, side: Side, loc: &Loc, pol: Pol) -> Result<Norm, Fatal> {
+        let value = self.sets.value(side, loc).cloned().unwrap_or(Value::Bool(true));
+        let obj = match value {
+            Value::Bool(true) => return Ok(Norm::universe(Some(loc.clone()))),
+            Value::Bool(false) => return Ok(Norm::never()),
+            Value::Object(m) => m,
+            _ => return Ok(Norm::universe(Some(loc.clone()))),
+        };
+        let set: &'a SchemaSet = self.sets.sides[usize::from(side)];
+        let dialect = set.dialect(loc.doc);
+        let origin = Some(loc.clone());
+        let child = |path: &[&str]| Expr::Node(side, Loc::from_location(&set.child(&loc.location(), path)));
+        let resolve = |r: &str| -> Result<Expr, Fatal> {
+            set.resolve(&loc.location(), r)
+                .map(|l| Expr::Node(side, Loc::from_location(&l)))
+                .map_err(Fatal::Schema)
+        };
+        if dialect.ref_overrides_siblings() {
+            if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
+                let target = resolve(r)?;
+                return self.norm(&target, pol).map(|n| (*n).clone());
+            }
+        }
+        let mut approx: Vec<String> = Vec::new();
+        let mut parts: Vec<Expr> = Vec::new();
+        if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
+            parts.push(resolve(r)?);
+        }
+        for k in ["$dynamicRef", "$recursiveRef"] {
+            if obj.contains_key(k) {
+                approx.push(format!("{k} at {} is not modelled", loc.pointer));
+                if pol == Pol::Under {
+                    return Ok(Norm {
+                        atoms: Vec::new(),
+                        approx,
+                    });
+                }
+            }
+        }
+        for k in obj.keys() {
+            if is_assertion_without_rule(k) {
+                approx.push(format!("keyword {k} at {} is not modelled", loc.pointer));
+            }
+        }
+        if let Some(Value::Array(xs)) = obj.get("allOf") {
+            parts.extend((0..xs.len()).map(|i| child(&["allOf", &i.to_string()])));
+        }
+        if let Some(Value::Array(xs)) = obj.get("anyOf") {
+            parts.push(Expr::or((0..xs.len()).map(|i| child(&["anyOf", &i.to_string()])).collect()));
+        }
+        if let Some(Value::Array(xs)) = obj.get("oneOf") {
+            let branches: Vec<Expr> = (0..xs.len()).map(|i| child(&["oneOf", &i.to_string()])).collect();
+            parts.push(self.one_of(branches, pol)?);
+        }
+        if obj.contains_key("not") {
+            parts.push(Expr::not(child(&["not"])));
+        }
+        if obj.contains_key("if") {
+            let i = child(&["if"]);
+            let t = if obj.contains_key("then") { child(&["then"]) } else { Expr::Any };
+            let e = if obj.contains_key("else") { child(&["else"]) } else { Expr::Any };
+            parts.push(Expr::or(vec![
+                Expr::and(vec![i.clone(), t]),
+                Expr::and(vec![Expr::not(i), e]),
+            ]));
+        }
+        // The node's own keywords, per type.
+        let types: Vec<String> = match obj.get("type") {
+            Some(Value::String(t)) => vec![t.clone()],
+            Some(Value::Array(ts)) => ts.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+            _ => Vec::new(),
+        };
+        let mut atoms: Vec<Atom> = if obj.contains_key("type") {
+            types.iter().flat_map(|t| type_atoms(t, origin.clone())).collect()
+        } else {
+            all_types(origin.clone())
+        };
+        let in_place = ["allOf", "anyOf", "oneOf", "not", "if", "$ref", "dependentSchemas", "$dynamicRef", "$recursiveRef"]
+            .iter()
+            .any(|k| obj.contains_key(*k));
+        for atom in &mut atoms {
+            match &mut atom.kind {
+                Kind::Num(n) => apply_num(n, &obj, dialect),
+                Kind::Str(s) => apply_str(s, &obj),
+                Kind::Arr(a) => {
+                    if let Some(r) = apply_arr(a, &obj, dialect, &child, in_place) {
+                        approx.push(format!("{r} at {}", loc.pointer));
+                    }
+                }
+                Kind::Obj(o) => {
+                    if let Some(r) = apply_obj(o, &obj, dialect, &child, in_place) {
+                        approx.push(format!("{r} at {}", loc.pointer));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Approximated keywords: under-approximate by dropping the atom type they constrain.
+        if pol == Pol::Under && !approx.is_empty() {
+            atoms.clear();
+        }
+        let mut norm = Norm { atoms, approx };
+        let mut values: Option<Vec<Value>> = None;
+        if let Some(Value::Array(vs)) = obj.get("enum") {
+            values = Some(vs.clone());
+        }
+        if let Some(c) = obj.get("const") {
+            values = Some(match values {
+                Some(vs) => vs.into_iter().filter(|v| json_eq(v, c)).collect(),
+                None => vec![c.clone()],
+            });
+        }
+        if let Some(vs) = values {
+            let lits = Norm {
+                atoms: vs
+                    .into_iter()
+                    .map(|v| Atom::new(Kind::Value(Rc::new(v), Vec::new()), origin.clone()))
+                    .collect(),
+                approx: Vec::new(),
+            };
+            norm = self.meet(&norm, &lits, pol);
+        }
+        for p in parts {
+            if norm.atoms.is_empty() {
+                break;
+            }
+            let n = self.norm(&p, pol)?;
+            norm = self.meet(&norm, &n, pol);
+        }
+        Ok(norm)
+    }
+
+    /// `oneOf`: exactly one branch holds. Branches that provably cannot
+    /// overlap need no exclusion, so the common discriminated case stays a plain union.
+    fn one_of(&mut self, branches: Vec<Expr>, pol: Pol) -> Result<Expr, Fatal> {
+        let n = branches.len();
+        let mut norms = Vec::with_capacity(n);
+        for b in &branches {
+            norms.push(self.norm(b, Pol::Over)?);
+        }
+        let mut overlaps = vec![vec![false; n]; n];
+        for i in 0..n {
+            for j in (i + 1)..n {
+                let m = self.meet(&norms[i], &norms[j], Pol::Over);
+                let o = !m.atoms.is_empty();
+                overlaps[i][j] = o;
+                overlaps[j][i] = o;
+            }
+        }
+        if n > 8 && overlaps.iter().flatten().any(|o| *o) && pol == Pol::Under {
+            return Ok(Expr::Never);
+        }
+        Ok(Expr::or(
+            (0..n)
+                .map(|i| {
+                    let mut parts = vec![branches[i].clone()];
+                    for j in 0..n {
+                        if j != i && overlaps[i][j] {
+                            parts.push(Expr::not(branches[j].clone()));
+                        }
+                    }
+                    Expr::and(parts)
+                })
+                .collect(),
+        ))
+    }
+
+    /// The intersection of two normal forms.
+    pub fn meet(&mut self, a: &Norm, b: &Norm, pol: Pol) -> Norm {
+        let mut approx: Vec<String> = a.approx.iter().chain(&b.approx).cloned().collect();
+        let mut atoms = Vec::new();
+        for x in &a.atoms {
+            for y in &b.atoms {
+                if let Some(m) = self.meet_atom(x, y) {
+                    atoms.push(m);
+                }
+            }
+            if atoms.len() > MAX_ATOMS {
+                approx.push("normal form grew too large".to_owned());
+                if pol == Pol::Under {
+                    atoms.clear();
+                } else {
+                    atoms = a.atoms.clone();
+                }
+                break;
+            }
+        }
+        approx.dedup();
+        Norm { atoms, approx }
+    }
+
+    fn meet_atom(&mut self, x: &Atom, y: &Atom) -> Option<Atom> {
+        let origin = x.origin.clone().or_else(|| y.origin.clone());
+        let mut except = x.except.clone();
+        except.extend(y.except.iter().cloned());
+        let kind = match (&x.kind, &y.kind) {
+            (Kind::Value(v, g), other) | (other, Kind::Value(v, g)) => {
+                let mut guards = g.clone();
+                match other {
+                    Kind::Value(w, g2) => {
+                        if !json_eq(v, w) {
+                            return None;
+                        }
+                        guards.extend(g2.iter().cloned());
+                    }
+                    Kind::Arr(_) | Kind::Obj(_) => {
+                        if json_type(v) != "array" && json_type(v) != "object" {
+                            return None;
+                        }
+                        let other_atom = Atom::new(other.clone(), None);
+                        if other_atom.type_name() != json_type(v) {
+                            return None;
+                        }
+                        guards.push(other_atom);
+                    }
+                    scalar => {
+                        let probe = Atom::new(scalar.clone(), None);
+                        if self.admits_atom(&probe, v, Pol::Over) != Ok(true) {
+                            return None;
+                        }
+                    }
+                }
+                if except.iter().any(|e| json_eq(e, v)) {
+                    return None;
+                }
+                Kind::Value(v.clone(), guards)
+            }
+            (Kind::Null, Kind::Null) => Kind::Null,
+            (Kind::Bool(p), Kind::Bool(q)) if p == q => Kind::Bool(*p),
+            (Kind::Num(p), Kind::Num(q)) => {
+                let n = p.meet(q);
+                if let (Some(lo), Some(hi)) = (n.lo, n.hi) {
+                    if lo.v > hi.v || (lo.v == hi.v && (lo.excl || hi.excl)) {
+                        return None;
+                    }
+                }
+                Kind::Num(n)
+            }
+            (Kind::Str(p), Kind::Str(q)) => {
+                let mut pats = p.pats.clone();
+                for pat in &q.pats {
+                    if !pats.contains(pat) {
+                        pats.push(pat.clone());
+                    }
+                }
+                let s = StrSpec {
+                    min: p.min.max(q.min),
+                    max: min_opt(p.max, q.max),
+                    pats,
+                };
+                if s.max.is_some_and(|m| m < s.min) {
+                    return None;
+                }
+                Kind::Str(s)
+            }
+            (Kind::Arr(p), Kind::Arr(q)) => {
+                let a = Arr {
+                    min: p.min.max(q.min),
+                    max: min_opt(p.max, q.max),
+                    shapes: p.shapes.iter().chain(&q.shapes).cloned().collect(),
+                    contains: p.contains.iter().chain(&q.contains).cloned().collect(),
+                    unique: p.unique || q.unique,
+                };
+                if a.max.is_some_and(|m| m < a.min) {
+                    return None;
+                }
+                Kind::Arr(a)
+            }
+            (Kind::Obj(p), Kind::Obj(q)) => {
+                let o = Obj {
+                    shapes: p.shapes.iter().chain(&q.shapes).cloned().collect(),
+                    required: p.required.union(&q.required).cloned().collect(),
+                    min: p.min.max(q.min),
+                    max: min_opt(p.max, q.max),
+                    names: p.names.iter().chain(&q.names).cloned().collect(),
+                    dep_required: p.dep_required.iter().chain(&q.dep_required).cloned().collect(),
+                    dep_schemas: p.dep_schemas.iter().chain(&q.dep_schemas).cloned().collect(),
+                };
+                if o.max.is_some_and(|m| m < o.min || (o.required.len() as u64) > m) {
+                    return None;
+                }
+                Kind::Obj(o)
+            }
+            _ => return None,
+        };
+        Some(Atom {
+            kind,
+            except,
+            origin,
+        })
+    }
+
+    /// The complement of a normal form, approximated towards `pol` where it must be.
+    pub fn complement(&mut self, n: &Norm, pol: Pol) -> Norm {
+        let mut acc = Norm::universe(None);
+        acc.approx = n.approx.clone();
+        for atom in &n.atoms {
+            let c = self.complement_atom(atom, pol);
+            acc = self.meet(&acc, &c, pol);
+        }
+        acc
+    }
+
+    fn complement_atom(&mut self, a: &Atom, pol: Pol) -> Norm {
+        let origin = a.origin.clone();
+        let mut approx = Vec::new();
+        let same = |k: Kind| Atom::new(k, origin.clone());
+        // Every other type, whole.
+        let mut atoms: Vec<Atom> = all_types(origin.clone())
+            .into_iter()
+            .filter(|t| match (&t.kind, &a.kind) {
+                (Kind::Null, Kind::Null) => false,
+                (Kind::Bool(p), Kind::Bool(q)) => p != q,
+                (Kind::Num(_), Kind::Num(_)) => false,
+                (Kind::Str(_), Kind::Str(_)) => false,
+                (Kind::Arr(_), Kind::Arr(_)) => false,
+                (Kind::Obj(_), Kind::Obj(_)) => false,
+                (t, Kind::Value(v, _)) => match (t, &**v) {
+                    (Kind::Null, Value::Null) => false,
+                    (Kind::Bool(p), Value::Bool(q)) => p != q,
+                    (Kind::Num(_), Value::Number(_))
+                    | (Kind::Str(_), Value::String(_))
+                    | (Kind::Arr(_), Value::Array(_))
+                    | (Kind::Obj(_), Value::Object(_)) => false,
+                    _ => true,
+                },
+                _ => true,
+            })
+            .collect();
+        for e in &a.except {
+            atoms.push(same(Kind::Value(e.clone(), Vec::new())));
+        }
+        let whole_type_if_over = |approx: &mut Vec<String>, atoms: &mut Vec<Atom>, what: &str| {
+            approx.push(format!("the complement of {what} is approximated"));
+            if pol == Pol::Over {
+                if let Some(t) = type_atoms(a.type_name(), origin.clone()).into_iter().next() {
+                    atoms.push(t);
+                }
+            }
+        };
+        match &a.kind {
+            Kind::Null | Kind::Bool(_) => {}
+            Kind::Value(v, guards) => {
+                let mut whole = type_atoms(json_type(v), origin.clone());
+                if json_type(v) == "integer" {
+                    whole = type_atoms("number", origin.clone());
+                }
+                for mut w in whole {
+                    if !guards.is_empty() && pol == Pol::Over {
+                        atoms.push(w);
+                        continue;
+                    }
+                    if let Kind::Bool(_) = w.kind {
+                        continue;
+                    }
+                    w.except.push(v.clone());
+                    atoms.push(w);
+                }
+            }
+            Kind::Num(n) => {
+                if let Some(lo) = n.lo {
+                    atoms.push(same(Kind::Num(Num { hi: Some(Bound { v: lo.v, excl: !lo.excl }), ..Num::default() })));
+                }
+                if let Some(hi) = n.hi {
+                    atoms.push(same(Kind::Num(Num { lo: Some(Bound { v: hi.v, excl: !hi.excl }), ..Num::default() })));
+                }
+                if n.integer {
+                    atoms.push(same(Kind::Num(Num { non_integer: true, ..Num::default() })));
+                }
+                if n.non_integer {
+                    atoms.push(same(Kind::Num(Num { integer: true, ..Num::default() })));
+                }
+                for m in &n.mult {
+                    atoms.push(same(Kind::Num(Num { not_mult: vec![*m], ..Num::default() })));
+                }
+                for m in &n.not_mult {
+                    atoms.push(same(Kind::Num(Num { mult: vec![*m], ..Num::default() })));
+                }
+            }
+            Kind::Str(s) => {
+                if s.min > 0 {
+                    atoms.push(same(Kind::Str(StrSpec { max: Some(s.min - 1), ..StrSpec::any() })));
+                }
+                if let Some(m) = s.max {
+                    atoms.push(same(Kind::Str(StrSpec { min: m + 1, ..StrSpec::any() })));
+                }
+                for (p, pos) in &s.pats {
+                    atoms.push(same(Kind::Str(StrSpec { pats: vec![(p.clone(), !pos)], ..StrSpec::any() })));
+                }
+            }
+            Kind::Arr(x) => {
+                if x.min > 0 {
+                    atoms.push(same(Kind::Arr(Arr { max: Some(x.min - 1), ..Arr::default() })));
+                }
+                if let Some(m) = x.max {
+                    atoms.push(same(Kind::Arr(Arr { min: m + 1, ..Arr::default() })));
+                }
+                for shape in &x.shapes {
+                    for (i, e) in shape.prefix.iter().enumerate() {
+                        if *e == Expr::Any {
+                            continue;
+                        }
+                        let mut prefix = vec![Expr::Any; i];
+                        prefix.push(Expr::not(e.clone()));
+                        atoms.push(same(Kind::Arr(Arr {
+                            min: i as u64 + 1,
+                            shapes: vec![ArrShape { prefix, rest: Expr::Any }],
+                            ..Arr::default()
+                        })));
+                    }
+                    if shape.rest != Expr::Any {
+                        if shape.prefix.is_empty() {
+                            atoms.push(same(Kind::Arr(Arr {
+                                contains: vec![Contains { e: Expr::not(shape.rest.clone()), min: 1, max: None }],
+                                ..Arr::default()
+                            })));
+                        } else {
+                            whole_type_if_over(&mut approx, &mut atoms, "items after a tuple");
+                        }
+                    }
+                }
+                for c in &x.contains {
+                    if c.min > 0 {
+                        atoms.push(same(Kind::Arr(Arr {
+                            contains: vec![Contains { e: c.e.clone(), min: 0, max: Some(c.min - 1) }],
+                            ..Arr::default()
+                        })));
+                    }
+                    if let Some(m) = c.max {
+                        atoms.push(same(Kind::Arr(Arr {
+                            contains: vec![Contains { e: c.e.clone(), min: m + 1, max: None }],
+                            ..Arr::default()
+                        })));
+                    }
+                }
+                if x.unique {
+                    whole_type_if_over(&mut approx, &mut atoms, "uniqueItems");
+                }
+            }
+            Kind::Obj(o) => {
+                if o.min > 0 {
+                    atoms.push(same(Kind::Obj(Obj { max: Some(o.min - 1), ..Obj::default() })));
+                }
+                if let Some(m) = o.max {
+                    atoms.push(same(Kind::Obj(Obj { min: m + 1, ..Obj::default() })));
+                }
+                let absent = |p: &str| ObjShape {
+                    props: BTreeMap::from([(p.to_owned(), Expr::Never)]),
+                    patterns: Vec::new(),
+                    additional: Expr::Any,
+                };
+                for r in &o.required {
+                    atoms.push(same(Kind::Obj(Obj { shapes: vec![absent(r)], ..Obj::default() })));
+                }
+                for shape in &o.shapes {
+                    for (p, e) in &shape.props {
+                        if *e == Expr::Any {
+                            continue;
+                        }
+                        atoms.push(same(Kind::Obj(Obj {
+                            shapes: vec![ObjShape {
+                                props: BTreeMap::from([(p.clone(), Expr::not(e.clone()))]),
+                                patterns: Vec::new(),
+                                additional: Expr::Any,
+                            }],
+                            required: [p.clone()].into(),
+                            ..Obj::default()
+                        })));
+                    }
+                    if shape.additional != Expr::Any || shape.patterns.iter().any(|(_, e)| *e != Expr::Any) {
+                        whole_type_if_over(&mut approx, &mut atoms, "additionalProperties/patternProperties");
+                    }
+                }
+                if o.names.iter().any(|e| *e != Expr::Any) {
+                    whole_type_if_over(&mut approx, &mut atoms, "propertyNames");
+                }
+                for (p, qs) in &o.dep_required {
+                    for q in qs {
+                        atoms.push(same(Kind::Obj(Obj {
+                            shapes: vec![absent(q)],
+                            required: [p.clone()].into(),
+                            ..Obj::default()
+                        })));
+                    }
+                }
+                if !o.dep_schemas.is_empty() {
+                    whole_type_if_over(&mut approx, &mut atoms, "dependentSchemas");
+                }
+            }
+        }
+        Norm { atoms, approx }
+    }
+
+    /// Whether `v` belongs to the atom. `Err` when a pattern cannot be evaluated.
+    pub fn admits_atom(&mut self, a: &Atom, v: &Value, pol: Pol) -> Result<bool, String> {
+        if a.except.iter().any(|e| json_eq(e, v)) {
+            return Ok(false);
+        }
+        Ok(match (&a.kind, v) {
+            (Kind::Null, Value::Null) => true,
+            (Kind::Bool(b), Value::Bool(c)) => b == c,
+            (Kind::Num(n), Value::Number(x)) => x.as_f64().is_some_and(|f| n.admits(f)),
+            (Kind::Str(s), Value::String(text)) => {
+                if !s.len_ok(text.chars().count() as u64) {
+                    return Ok(false);
+                }
+                for (p, pos) in &s.pats {
+                    if self.patterns.is_match(p, text)? != *pos {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            (Kind::Arr(x), Value::Array(items)) => {
+                let n = items.len() as u64;
+                if n < x.min || x.max.is_some_and(|m| n > m) {
+                    return Ok(false);
+                }
+                for (i, item) in items.iter().enumerate() {
+                    if !self.admits(&x.item(i), item, pol)? {
+                        return Ok(false);
+                    }
+                }
+                for c in &x.contains {
+                    let mut k = 0u64;
+                    for item in items {
+                        if self.admits(&c.e, item, pol)? {
+                            k += 1;
+                        }
+                    }
+                    if k < c.min || c.max.is_some_and(|m| k > m) {
+                        return Ok(false);
+                    }
+                }
+                if x.unique {
+                    for i in 0..items.len() {
+                        for j in (i + 1)..items.len() {
+                            if json_eq(&items[i], &items[j]) {
+                                return Ok(false);
+                            }
+                        }
+                    }
+                }
+                true
+            }
+            (Kind::Obj(o), Value::Object(m)) => self.admits_obj(o, m, v, pol)?,
+            (Kind::Value(x, guards), _) => {
+                if !json_eq(x, v) {
+                    return Ok(false);
+                }
+                for g in guards.clone() {
+                    if !self.admits_atom(&g, v, pol)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            _ => false,
+        })
+    }
+
+    fn admits_obj(&mut self, o: &Obj, m: &Map<String, Value>, whole: &Value, pol: Pol) -> Result<bool, String> {
+        let n = m.len() as u64;
+        if n < o.min || o.max.is_some_and(|x| n > x) {
+            return Ok(false);
+        }
+        if o.required.iter().any(|r| !m.contains_key(r)) {
+            return Ok(false);
+        }
+        for (k, v) in m {
+            let e = self.schema_for(o, k)?;
+            if !self.admits(&e, v, pol)? {
+                return Ok(false);
+            }
+            for ne in o.names.clone() {
+                if !self.admits(&ne, &Value::String(k.clone()), pol)? {
+                    return Ok(false);
+                }
+            }
+        }
+        for (p, qs) in &o.dep_required {
+            if m.contains_key(p) && qs.iter().any(|q| !m.contains_key(q)) {
+                return Ok(false);
+            }
+        }
+        for (p, s) in o.dep_schemas.clone() {
+            if m.contains_key(&p) && !self.admits(&s, whole, pol)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Whether `v` belongs to the set `e` denotes (as normalised with `pol`).
+    pub fn admits(&mut self, e: &Expr, v: &Value, pol: Pol) -> Result<bool, String> {
+        let n = self.norm(e, pol).map_err(|f| match f {
+            Fatal::Schema(s) => s.to_string(),
+            Fatal::Undecidable(s) => s,
+        })?;
+        self.admits_norm(&n, v, pol)
+    }
+
+    pub fn admits_norm(&mut self, n: &Norm, v: &Value, pol: Pol) -> Result<bool, String> {
+        for a in &n.atoms {
+            if self.admits_atom(a, v, pol)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// What the value of property `name` must satisfy in an object of `o`.
+    pub fn schema_for(&mut self, o: &Obj, name: &str) -> Result<Expr, String> {
+        let mut parts = Vec::new();
+        for shape in &o.shapes {
+            parts.push(self.shape_schema_for(shape, name)?);
+        }
+        Ok(Expr::and(parts))
+    }
+
+    fn shape_schema_for(&mut self, shape: &ObjShape, name: &str) -> Result<Expr, String> {
+        let mut parts = Vec::new();
+        let mut matched = false;
+        for (p, e) in &shape.patterns {
+            if self.patterns.is_match(p, name)? {
+                matched = true;
+                parts.push(e.clone());
+            }
+        }
+        if let Some(e) = shape.props.get(name) {
+            parts.push(e.clone());
+        } else if !matched {
+            parts.push(shape.additional.clone());
+        }
+        Ok(Expr::and(parts))
+    }
+
+    /// Value constraint for a name outside every declared property that
+    /// matches exactly the patterns in `matching`.
+    pub fn region_schema(o: &Obj, matching: &[Rc<str>]) -> Expr {
+        Expr::and(
+            o.shapes
+                .iter()
+                .map(|shape| {
+                    let hits: Vec<Expr> = shape
+                        .patterns
+                        .iter()
+                        .filter(|(p, _)| matching.contains(p))
+                        .map(|(_, e)| e.clone())
+                        .collect();
+                    if hits.is_empty() {
+                        shape.additional.clone()
+                    } else {
+                        Expr::and(hits)
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
+pub(crate) fn side_of(e: &Expr) -> Side {
+    match e {
+        Expr::Node(s, _) => *s,
+        Expr::And(v) | Expr::Or(v) => v.first().map(side_of).unwrap_or(0),
+        Expr::Not(x) => side_of(x),
+        _ => 0,
+    }
+}
+
+fn min_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) | (None, x) => x,
+    }
+}
+
+fn apply_num(n: &mut Num, obj: &Map<String, Value>, dialect: Dialect) {
+    let bound = |v: f64, excl: bool| Some(Bound { v, excl });
+    if let Some(x) = obj.get("minimum").and_then(num) {
+        let excl = dialect == Dialect::Draft4 && obj.get("exclusiveMinimum") == Some(&Value::Bool(true));
+        n.lo = tighter(n.lo, bound(x, excl), true);
+    }
+    if let Some(x) = obj.get("maximum").and_then(num) {
+        let excl = dialect == Dialect::Draft4 && obj.get("exclusiveMaximum") == Some(&Value::Bool(true));
+        n.hi = tighter(n.hi, bound(x, excl), false);
+    }
+    if let Some(x) = obj.get("exclusiveMinimum").and_then(num) {
+        n.lo = tighter(n.lo, bound(x, true), true);
+    }
+    if let Some(x) = obj.get("exclusiveMaximum").and_then(num) {
+        n.hi = tighter(n.hi, bound(x, true), false);
+    }
+    if let Some(x) = obj.get("multipleOf").and_then(num) {
+        if x > 0.0 && !n.mult.contains(&x) {
+            n.mult.push(x);
+        }
+    }
+}
+
+fn apply_str(s: &mut StrSpec, obj: &Map<String, Value>) {
+    if let Some(x) = obj.get("minLength").and_then(count) {
+        s.min = s.min.max(x);
+    }
+    if let Some(x) = obj.get("maxLength").and_then(count) {
+        s.max = min_opt(s.max, Some(x));
+    }
+    if let Some(p) = obj.get("pattern").and_then(Value::as_str) {
+        s.pats.push((Rc::from(p), true));
+    }
+}
+
+fn apply_arr(
+    a: &mut Arr,
+    obj: &Map<String, Value>,
+    dialect: Dialect,
+    child: &dyn Fn(&[&str]) -> Expr,
+    in_place: bool,
+) -> Option<String> {
+    let mut note = None;
+    if let Some(x) = obj.get("minItems").and_then(count) {
+        a.min = a.min.max(x);
+    }
+    if let Some(x) = obj.get("maxItems").and_then(count) {
+        a.max = min_opt(a.max, Some(x));
+    }
+    if obj.get("uniqueItems") == Some(&Value::Bool(true)) {
+        a.unique = true;
+    }
+    let (prefix, rest): (Vec<Expr>, Option<Expr>) = if dialect.tuple_items() {
+        match obj.get("items") {
+            Some(Value::Array(xs)) => (
+                (0..xs.len()).map(|i| child(&["items", &i.to_string()])).collect(),
+                obj.get("additionalItems").map(|_| child(&["additionalItems"])),
+            ),
+            Some(_) => (Vec::new(), Some(child(&["items"]))),
+            None => (Vec::new(), None),
+        }
+    } else {
+        let prefix = match obj.get("prefixItems") {
+            Some(Value::Array(xs)) => (0..xs.len()).map(|i| child(&["prefixItems", &i.to_string()])).collect(),
+            _ => Vec::new(),
+        };
+        (prefix, obj.get("items").map(|_| child(&["items"])))
+    };
+    let mut rest = rest;
+    if matches!(dialect, Dialect::Draft201909 | Dialect::Draft202012)
+        && obj.contains_key("unevaluatedItems")
+        && rest.is_none()
+    {
+        if in_place || obj.contains_key("contains") {
+            note = Some("unevaluatedItems beside in-place applicators is approximated".to_owned());
+        } else {
+            rest = Some(child(&["unevaluatedItems"]));
+        }
+    }
+    if !prefix.is_empty() || rest.is_some() {
+        a.shapes.push(ArrShape {
+            prefix,
+            rest: rest.unwrap_or(Expr::Any),
+        });
+    }
+    if obj.contains_key("contains") {
+        let min = obj.get("minContains").and_then(count).unwrap_or(1);
+        let max = obj.get("maxContains").and_then(count);
+        if dialect == Dialect::Draft202012 || dialect == Dialect::Draft201909 {
+            a.contains.push(Contains { e: child(&["contains"]), min, max });
+        } else {
+            a.contains.push(Contains { e: child(&["contains"]), min: 1, max: None });
+        }
+    }
+    note
+}
+
+fn apply_obj(
+    o: &mut Obj,
+    obj: &Map<String, Value>,
+    dialect: Dialect,
+    child: &dyn Fn(&[&str]) -> Expr,
+    in_place: bool,
+) -> Option<String> {
+    let mut note = None;
+    let modern = matches!(dialect, Dialect::Draft201909 | Dialect::Draft202012);
+    if let Some(x) = obj.get("minProperties").and_then(count) {
+        o.min = o.min.max(x);
+    }
+    if let Some(x) = obj.get("maxProperties").and_then(count) {
+        o.max = min_opt(o.max, Some(x));
+    }
+    if let Some(Value::Array(rs)) = obj.get("required") {
+        o.required.extend(rs.iter().filter_map(|r| r.as_str().map(str::to_owned)));
+    }
+    let props: BTreeMap<String, Expr> = match obj.get("properties") {
+        Some(Value::Object(m)) => m.keys().map(|k| (k.clone(), child(&["properties", k]))).collect(),
+        _ => BTreeMap::new(),
+    };
+    let patterns: Vec<(Rc<str>, Expr)> = match obj.get("patternProperties") {
+        Some(Value::Object(m)) => m
+            .keys()
+            .map(|k| (Rc::from(k.as_str()), child(&["patternProperties", k])))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut additional = obj.get("additionalProperties").map(|_| child(&["additionalProperties"]));
+    if modern && obj.contains_key("unevaluatedProperties") && additional.is_none() {
+        if in_place {
+            note = Some("unevaluatedProperties beside in-place applicators is approximated".to_owned());
+        } else {
+            additional = Some(child(&["unevaluatedProperties"]));
+        }
+    }
+    if !props.is_empty() || !patterns.is_empty() || additional.is_some() {
+        o.shapes.push(ObjShape {
+            props,
+            patterns,
+            additional: additional.unwrap_or(Expr::Any),
+        });
+    }
+    if obj.contains_key("propertyNames") {
+        o.names.push(child(&["propertyNames"]));
+    }
+    if let Some(Value::Object(m)) = obj.get("dependentRequired").filter(|_| modern) {
+        for (p, qs) in m {
+            if let Value::Array(qs) = qs {
+                o.dep_required
+                    .push((p.clone(), qs.iter().filter_map(|q| q.as_str().map(str::to_owned)).collect()));
+            }
+        }
+    }
+    if let Some(Value::Object(m)) = obj.get("dependentSchemas").filter(|_| modern) {
+        for p in m.keys() {
+            o.dep_schemas.push((p.clone(), child(&["dependentSchemas", p])));
+        }
+    }
+    if let Some(Value::Object(m)) = obj.get("dependencies").filter(|_| !modern) {
+        for (p, d) in m {
+            match d {
+                Value::Array(qs) => o
+                    .dep_required
+                    .push((p.clone(), qs.iter().filter_map(|q| q.as_str().map(str::to_owned)).collect())),
+                _ => o.dep_schemas.push((p.clone(), child(&["dependencies", p]))),
+            }
+        }
+    }
+    note
+}

@@ -1,0 +1,14 @@
+//! The compatibility checker: modes, policies, verdicts, and reports whose breaking changes carry re-validated witnesses.
+//!
+//! `check(old, new, mode, policy)` decides inclusion of instance sets
+//! (BACKWARD: old ⊆ new, FORWARD: new ⊆ old). The answer is proven
+//! (`compatible`), refuted by a witness that the `jsonschema` crate
+//! re-validates (`incompatible`), or `unknown` with the reason.
+
+mod api;
+mod engine;
+mod incl;
+mod norm;
+mod strings;
+
+pub use api::{Change, Direction, Mode, Policy, Report, Verdict, check, check_versions};

@@ -1,0 +1,436 @@
+//! The normal form the checker reasons on: a schema as a union of per-type atoms whose children stay lazy expressions.
+//!
+//! `Expr` names a set of JSON values without computing it; `Norm` is one
+//! level of it unfolded into atoms (null, a boolean, numbers, strings,
+//! arrays, objects, single values). Every keyword either has an exact
+//! translation here or is approximated in the direction the caller asks for
+//! (`Pol::Over` may grow the set, `Pol::Under` may shrink it), and each
+//! approximation is recorded so a failed proof can say why it is `unknown`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use serde_json::Value;
+
+use super::strings::StrSpec;
+use crate::schema::{Location, SchemaSet};
+
+/// Which schema set an expression's nodes live in.
+pub(crate) type Side = u8;
+
+/// A lazily evaluated schema expression.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Expr {
+    Any,
+    Never,
+    Node(Side, Loc),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    /// Exactly one value, kept as its canonical JSON text.
+    Lit(Rc<str>),
+    /// Only the JSON type named (`"string"`, `"object"`...).
+    Type(&'static str),
+}
+
+/// A hashable, ordered [`Location`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Loc {
+    pub doc: usize,
+    pub pointer: Rc<str>,
+    pub base: Rc<str>,
+}
+
+impl Loc {
+    pub fn from_location(l: &Location) -> Loc {
+        Loc {
+            doc: l.doc,
+            pointer: Rc::from(&*l.pointer),
+            base: Rc::from(&*l.base),
+        }
+    }
+
+    pub fn location(&self) -> Location {
+        Location {
+            doc: self.doc,
+            pointer: std::sync::Arc::from(&*self.pointer),
+            base: std::sync::Arc::from(&*self.base),
+        }
+    }
+}
+
+impl Expr {
+    pub fn and(parts: Vec<Expr>) -> Expr {
+        let mut flat: Vec<Expr> = Vec::new();
+        for p in parts {
+            match p {
+                Expr::Any => {}
+                Expr::Never => return Expr::Never,
+                Expr::And(inner) => flat.extend(inner),
+                other => flat.push(other),
+            }
+        }
+        flat.sort();
+        flat.dedup();
+        match flat.len() {
+            0 => Expr::Any,
+            1 => flat.pop().unwrap_or(Expr::Any),
+            _ => Expr::And(flat),
+        }
+    }
+
+    pub fn or(parts: Vec<Expr>) -> Expr {
+        let mut flat: Vec<Expr> = Vec::new();
+        for p in parts {
+            match p {
+                Expr::Never => {}
+                Expr::Any => return Expr::Any,
+                Expr::Or(inner) => flat.extend(inner),
+                other => flat.push(other),
+            }
+        }
+        flat.sort();
+        flat.dedup();
+        match flat.len() {
+            0 => Expr::Never,
+            1 => flat.pop().unwrap_or(Expr::Never),
+            _ => Expr::Or(flat),
+        }
+    }
+
+    pub fn not(e: Expr) -> Expr {
+        match e {
+            Expr::Any => Expr::Never,
+            Expr::Never => Expr::Any,
+            Expr::Not(inner) => *inner,
+            other => Expr::Not(Box::new(other)),
+        }
+    }
+
+    pub fn lit(v: &Value) -> Expr {
+        Expr::Lit(Rc::from(v.to_string()))
+    }
+
+    /// The first schema position inside, for reporting.
+    pub fn origin(&self) -> Option<&Loc> {
+        match self {
+            Expr::Node(_, l) => Some(l),
+            Expr::And(v) | Expr::Or(v) => v.iter().find_map(Expr::origin),
+            Expr::Not(e) => e.origin(),
+            _ => None,
+        }
+    }
+}
+
+/// A lower or upper numeric bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Bound {
+    pub v: f64,
+    pub excl: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Num {
+    pub lo: Option<Bound>,
+    pub hi: Option<Bound>,
+    pub integer: bool,
+    pub non_integer: bool,
+    pub mult: Vec<f64>,
+    pub not_mult: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ArrShape {
+    pub prefix: Vec<Expr>,
+    pub rest: Expr,
+}
+
+impl ArrShape {
+    pub fn item(&self, i: usize) -> &Expr {
+        self.prefix.get(i).unwrap_or(&self.rest)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Contains {
+    pub e: Expr,
+    pub min: u64,
+    pub max: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Arr {
+    pub min: u64,
+    pub max: Option<u64>,
+    pub shapes: Vec<ArrShape>,
+    pub contains: Vec<Contains>,
+    pub unique: bool,
+}
+
+impl Arr {
+    /// What the element at index `i` must satisfy.
+    pub fn item(&self, i: usize) -> Expr {
+        Expr::and(self.shapes.iter().map(|s| s.item(i).clone()).collect())
+    }
+
+    /// The longest prefix any shape spells out.
+    pub fn prefix_len(&self) -> usize {
+        self.shapes.iter().map(|s| s.prefix.len()).max().unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ObjShape {
+    pub props: BTreeMap<String, Expr>,
+    pub patterns: Vec<(Rc<str>, Expr)>,
+    pub additional: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Obj {
+    pub shapes: Vec<ObjShape>,
+    pub required: BTreeSet<String>,
+    pub min: u64,
+    pub max: Option<u64>,
+    pub names: Vec<Expr>,
+    pub dep_required: Vec<(String, Vec<String>)>,
+    pub dep_schemas: Vec<(String, Expr)>,
+}
+
+impl Obj {
+    /// Every property name that some shape declares.
+    pub fn declared(&self) -> BTreeSet<String> {
+        self.shapes
+            .iter()
+            .flat_map(|s| s.props.keys().cloned())
+            .collect()
+    }
+
+    pub fn patterns(&self) -> Vec<Rc<str>> {
+        let mut v: Vec<Rc<str>> = self
+            .shapes
+            .iter()
+            .flat_map(|s| s.patterns.iter().map(|(p, _)| p.clone()))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// One atom of a normal form.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Kind {
+    Null,
+    Bool(bool),
+    Num(Num),
+    Str(StrSpec),
+    Arr(Arr),
+    Obj(Obj),
+    /// Exactly `v`, provided the guards (deferred array/object atoms) admit it.
+    Value(Rc<Value>, Vec<Atom>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Atom {
+    pub kind: Kind,
+    /// Values excluded from this atom (from `not: {const}` and the like).
+    pub except: Vec<Rc<Value>>,
+    /// The schema position it came from, for reports.
+    pub origin: Option<Loc>,
+}
+
+impl Atom {
+    pub fn new(kind: Kind, origin: Option<Loc>) -> Atom {
+        Atom {
+            kind,
+            except: Vec::new(),
+            origin,
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::Null => "null",
+            Kind::Bool(_) => "boolean",
+            Kind::Num(n) if n.integer => "integer",
+            Kind::Num(_) => "number",
+            Kind::Str(_) => "string",
+            Kind::Arr(_) => "array",
+            Kind::Obj(_) => "object",
+            Kind::Value(v, _) => json_type(v),
+        }
+    }
+}
+
+/// A union of atoms, and the approximations made building it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Norm {
+    pub atoms: Vec<Atom>,
+    pub approx: Vec<String>,
+}
+
+impl Norm {
+    pub fn never() -> Norm {
+        Norm::default()
+    }
+
+    pub fn universe(origin: Option<Loc>) -> Norm {
+        Norm {
+            atoms: all_types(origin),
+            approx: Vec::new(),
+        }
+    }
+}
+
+pub(crate) fn all_types(origin: Option<Loc>) -> Vec<Atom> {
+    vec![
+        Atom::new(Kind::Null, origin.clone()),
+        Atom::new(Kind::Bool(false), origin.clone()),
+        Atom::new(Kind::Bool(true), origin.clone()),
+        Atom::new(Kind::Num(Num::default()), origin.clone()),
+        Atom::new(Kind::Str(StrSpec::any()), origin.clone()),
+        Atom::new(Kind::Arr(Arr::default()), origin.clone()),
+        Atom::new(Kind::Obj(Obj::default()), origin),
+    ]
+}
+
+/// The atoms of one JSON type name.
+pub(crate) fn type_atoms(name: &str, origin: Option<Loc>) -> Vec<Atom> {
+    let k = match name {
+        "null" => vec![Kind::Null],
+        "boolean" => vec![Kind::Bool(false), Kind::Bool(true)],
+        "number" => vec![Kind::Num(Num::default())],
+        "integer" => vec![Kind::Num(Num {
+            integer: true,
+            ..Num::default()
+        })],
+        "string" => vec![Kind::Str(StrSpec::any())],
+        "array" => vec![Kind::Arr(Arr::default())],
+        "object" => vec![Kind::Obj(Obj::default())],
+        _ => vec![],
+    };
+    k.into_iter().map(|k| Atom::new(k, origin.clone())).collect()
+}
+
+pub(crate) fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// JSON Schema equality: numbers compare by value (`1.0 == 1`), objects ignore order.
+pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(i), Some(j)) => i == j,
+            _ => match (x.as_u64(), y.as_u64()) {
+                (Some(i), Some(j)) => i == j,
+                _ => x.as_f64() == y.as_f64(),
+            },
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Whether `x` is a multiple of `m`, with the tolerance floating point needs.
+pub(crate) fn is_multiple(x: f64, m: f64) -> bool {
+    if m <= 0.0 || !m.is_finite() || !x.is_finite() {
+        return false;
+    }
+    let q = x / m;
+    if !q.is_finite() {
+        return false;
+    }
+    (q - q.round()).abs() < 1e-9
+}
+
+impl Num {
+    pub fn admits(&self, x: f64) -> bool {
+        if let Some(b) = self.lo {
+            if x < b.v || (b.excl && x == b.v) {
+                return false;
+            }
+        }
+        if let Some(b) = self.hi {
+            if x > b.v || (b.excl && x == b.v) {
+                return false;
+            }
+        }
+        let int = x.fract() == 0.0;
+        (!self.integer || int)
+            && (!self.non_integer || !int)
+            && self.mult.iter().all(|m| is_multiple(x, *m))
+            && self.not_mult.iter().all(|m| !is_multiple(x, *m))
+    }
+
+    pub fn meet(&self, o: &Num) -> Num {
+        Num {
+            lo: tighter(self.lo, o.lo, true),
+            hi: tighter(self.hi, o.hi, false),
+            integer: self.integer || o.integer,
+            non_integer: self.non_integer || o.non_integer,
+            mult: union_f(&self.mult, &o.mult),
+            not_mult: union_f(&self.not_mult, &o.not_mult),
+        }
+    }
+}
+
+fn union_f(a: &[f64], b: &[f64]) -> Vec<f64> {
+    let mut v = a.to_vec();
+    for x in b {
+        if !v.contains(x) {
+            v.push(*x);
+        }
+    }
+    v
+}
+
+/// The tighter of two bounds (`lower` picks the larger).
+pub(crate) fn tighter(a: Option<Bound>, b: Option<Bound>, lower: bool) -> Option<Bound> {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some(x), Some(y)) => {
+            if x.v == y.v {
+                Some(Bound {
+                    v: x.v,
+                    excl: x.excl || y.excl,
+                })
+            } else if (x.v > y.v) == lower {
+                Some(x)
+            } else {
+                Some(y)
+            }
+        }
+    }
+}
+
+/// Context the normaliser needs: both schema sets.
+pub(crate) struct Sets<'a> {
+    pub sides: [&'a SchemaSet; 2],
+}
+
+impl Sets<'_> {
+    pub fn set(&self, side: Side) -> &SchemaSet {
+        self.sides[usize::from(side)]
+    }
+
+    pub fn value(&self, side: Side, loc: &Loc) -> Option<&Value> {
+        self.set(side).document(loc.doc).pointer(&loc.pointer)
+    }
+}

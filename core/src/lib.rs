@@ -1,0 +1,14 @@
+//! evreg-core: routing keys, topic patterns, the schema model, the compatibility checker and its witnesses.
+//!
+//! Everything here is a pure function of its inputs: no file system, network,
+//! environment, clock, async runtime or logging. Callers load documents and
+//! hand them in as values.
+
+pub mod compat;
+pub mod config;
+pub mod routing;
+pub mod schema;
+
+pub use compat::{Change, Mode, Policy, Report, Verdict, check, check_versions};
+pub use routing::{BindingPattern, RoutingKey, RoutingError, topic_match};
+pub use schema::{SchemaError, SchemaSet};

@@ -1,0 +1,623 @@
+//! The schema model: a set of JSON Schema documents, their dialect, `$id`/`$ref` resolution and the LENIENT views.
+//!
+//! Pure: documents arrive as parsed values with the URI they were loaded
+//! from; nothing here reads files. Resolution never loops: every lookup is a
+//! bounded walk, and `$ref` cycles that pass through no instance keyword are
+//! reported as errors, not followed.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+mod validate;
+
+pub use validate::{Validator, ValidationIssue};
+
+/// How deep a schema may nest. serde_json refuses deeper input anyway (128);
+/// values built in memory get the same limit so no walk can overflow the stack.
+pub const MAX_DEPTH: usize = 128;
+
+/// The JSON Schema dialect of a document, from its `$schema` (default 2020-12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    Draft4,
+    Draft6,
+    Draft7,
+    Draft201909,
+    Draft202012,
+}
+
+impl Dialect {
+    /// The dialect a `$schema` URI names; `None` for an unknown URI.
+    pub fn from_uri(uri: &str) -> Option<Dialect> {
+        let u = uri.trim_end_matches('#').trim_end_matches('/');
+        let u = u
+            .strip_prefix("https://")
+            .or_else(|| u.strip_prefix("http://"))
+            .unwrap_or(u);
+        Some(match u {
+            "json-schema.org/draft-04/schema" => Dialect::Draft4,
+            "json-schema.org/draft-06/schema" => Dialect::Draft6,
+            "json-schema.org/draft-07/schema" => Dialect::Draft7,
+            "json-schema.org/draft/2019-09/schema" => Dialect::Draft201909,
+            "json-schema.org/draft/2020-12/schema" => Dialect::Draft202012,
+            _ => return None,
+        })
+    }
+
+    /// Whether `items` may be an array (tuple form) and `additionalItems` applies.
+    pub fn tuple_items(self) -> bool {
+        !matches!(self, Dialect::Draft202012)
+    }
+
+    /// Whether keywords beside `$ref` are ignored (draft-07 and earlier).
+    pub fn ref_overrides_siblings(self) -> bool {
+        matches!(self, Dialect::Draft4 | Dialect::Draft6 | Dialect::Draft7)
+    }
+}
+
+/// What is wrong with a schema document, always with the document and a JSON pointer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SchemaError {
+    #[error("{doc}: {pointer}: not a valid JSON Schema: {message}")]
+    NotASchema {
+        doc: String,
+        pointer: String,
+        message: String,
+    },
+    #[error("{doc}: {pointer}: cannot resolve $ref {reference:?}: {message}")]
+    UnresolvableRef {
+        doc: String,
+        pointer: String,
+        reference: String,
+        message: String,
+    },
+    #[error("{doc}: {pointer}: $ref {reference:?} is a cycle that never reaches a keyword; it describes no instance")]
+    CyclicRef {
+        doc: String,
+        pointer: String,
+        reference: String,
+    },
+    #[error("{doc}: {pointer}: schema nests deeper than {MAX_DEPTH} levels")]
+    TooDeep { doc: String, pointer: String },
+    #[error("{doc}: {pointer}: invalid regular expression {pattern:?}: {message}")]
+    InvalidRegex {
+        doc: String,
+        pointer: String,
+        pattern: String,
+        message: String,
+    },
+    #[error("{doc}: unknown $schema {uri:?}; evreg reads draft-04, -06, -07, 2019-09 and 2020-12")]
+    UnknownDialect { doc: String, uri: String },
+}
+
+/// Identifies one document of a [`SchemaSet`].
+pub type DocId = usize;
+
+/// One schema position: a document and a JSON pointer into it, with the base
+/// URI in force there and the dialect of its document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Location {
+    pub doc: DocId,
+    pub pointer: Arc<str>,
+    pub base: Arc<str>,
+}
+
+#[derive(Debug, Clone)]
+struct Document {
+    uri: String,
+    value: Value,
+    dialect: Dialect,
+}
+
+/// A root schema and every document its `$ref`s may reach, indexed for resolution.
+#[derive(Debug, Clone)]
+pub struct SchemaSet {
+    docs: Vec<Document>,
+    /// Absolute URIs (documents, embedded `$id`s, `$anchor`s) to locations.
+    index: HashMap<String, Location>,
+}
+
+impl SchemaSet {
+    /// A set whose root document is `root`, known by `uri` (for example
+    /// `file:///repo/schemas/auth.user.created/v1.json`).
+    pub fn new(uri: &str, root: Value) -> Result<SchemaSet, SchemaError> {
+        let mut set = SchemaSet {
+            docs: Vec::new(),
+            index: HashMap::new(),
+        };
+        set.add(uri, root)?;
+        Ok(set)
+    }
+
+    /// Adds a document that `$ref`s may reach. The first document is the root.
+    pub fn add(&mut self, uri: &str, value: Value) -> Result<DocId, SchemaError> {
+        let uri = strip_fragment(uri).to_owned();
+        let dialect = match value.get("$schema").and_then(Value::as_str) {
+            Some(s) => Dialect::from_uri(s).ok_or_else(|| SchemaError::UnknownDialect {
+                doc: uri.clone(),
+                uri: s.to_owned(),
+            })?,
+            None => Dialect::Draft202012,
+        };
+        check_depth(&uri, &value)?;
+        let doc = self.docs.len();
+        let base: Arc<str> = match value.get("$id").and_then(Value::as_str) {
+            Some(id) => resolve_uri(&uri, strip_fragment(id)).into(),
+            None => uri.clone().into(),
+        };
+        self.docs.push(Document {
+            uri: uri.clone(),
+            value,
+            dialect,
+        });
+        let root = Location {
+            doc,
+            pointer: "".into(),
+            base: base.clone(),
+        };
+        self.index.entry(uri).or_insert_with(|| root.clone());
+        self.index.entry(base.to_string()).or_insert(root);
+        self.index_ids(doc);
+        Ok(doc)
+    }
+
+    /// The root document's location.
+    pub fn root(&self) -> Location {
+        Location {
+            doc: 0,
+            pointer: "".into(),
+            base: self.base_of(0),
+        }
+    }
+
+    fn base_of(&self, doc: DocId) -> Arc<str> {
+        let d = &self.docs[doc];
+        match d.value.get("$id").and_then(Value::as_str) {
+            Some(id) => resolve_uri(&d.uri, strip_fragment(id)).into(),
+            None => d.uri.clone().into(),
+        }
+    }
+
+    pub fn doc_uri(&self, doc: DocId) -> &str {
+        &self.docs[doc].uri
+    }
+
+    pub fn dialect(&self, doc: DocId) -> Dialect {
+        self.docs[doc].dialect
+    }
+
+    pub fn document(&self, doc: DocId) -> &Value {
+        &self.docs[doc].value
+    }
+
+    /// Every document as (URI, value), the root first.
+    pub fn documents(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.docs.iter().map(|d| (d.uri.as_str(), &d.value))
+    }
+
+    /// The schema value at a location.
+    pub fn get(&self, at: &Location) -> Option<&Value> {
+        self.docs.get(at.doc)?.value.pointer(&at.pointer)
+    }
+
+    /// The location of a child keyword path (`["properties", "name"]`), with
+    /// the base URI updated by any `$id` it has.
+    pub fn child(&self, at: &Location, path: &[&str]) -> Location {
+        let mut pointer = at.pointer.to_string();
+        for seg in path {
+            pointer.push('/');
+            pointer.push_str(&escape_pointer(seg));
+        }
+        let base = match self.docs[at.doc]
+            .value
+            .pointer(&pointer)
+            .and_then(|v| v.get("$id"))
+            .and_then(Value::as_str)
+        {
+            Some(id) if !id.starts_with('#') => resolve_uri(&at.base, strip_fragment(id)).into(),
+            _ => at.base.clone(),
+        };
+        Location {
+            doc: at.doc,
+            pointer: pointer.into(),
+            base,
+        }
+    }
+
+    /// Resolves `reference` as written at `at`.
+    pub fn resolve(&self, at: &Location, reference: &str) -> Result<Location, SchemaError> {
+        let unresolvable = |message: &str| SchemaError::UnresolvableRef {
+            doc: self.docs[at.doc].uri.clone(),
+            pointer: at.pointer.to_string(),
+            reference: reference.to_owned(),
+            message: message.to_owned(),
+        };
+        let absolute = resolve_uri(&at.base, reference);
+        let (resource, fragment) = match absolute.split_once('#') {
+            Some((r, f)) => (r.to_owned(), f.to_owned()),
+            None => (absolute.clone(), String::new()),
+        };
+        let fragment = percent_decode(&fragment);
+        if !fragment.is_empty() && !fragment.starts_with('/') {
+            // A plain-name fragment is an `$anchor` (or a draft-07 `$id: "#name"`).
+            return self
+                .index
+                .get(&format!("{resource}#{fragment}"))
+                .cloned()
+                .ok_or_else(|| unresolvable("no $anchor by that name"));
+        }
+        let target = self.index.get(&resource).cloned().ok_or_else(|| {
+            unresolvable("no document with that URI was given (remote references are never fetched)")
+        })?;
+        let pointer = format!("{}{}", target.pointer, fragment);
+        if self.docs[target.doc].value.pointer(&pointer).is_none() {
+            return Err(unresolvable("the JSON pointer names nothing in that document"));
+        }
+        // Recompute the base along the pointer: embedded `$id`s on the way change it.
+        let mut loc = Location {
+            doc: target.doc,
+            pointer: target.pointer.clone(),
+            base: target.base.clone(),
+        };
+        let rest: Vec<String> = fragment
+            .split('/')
+            .skip(1)
+            .map(unescape_pointer)
+            .collect();
+        for seg in &rest {
+            loc = self.child(&loc, &[seg.as_str()]);
+        }
+        Ok(loc)
+    }
+
+    fn index_ids(&mut self, doc: DocId) {
+        let root = Location {
+            doc,
+            pointer: "".into(),
+            base: self.base_of(doc),
+        };
+        let mut stack = vec![root];
+        let mut found = Vec::new();
+        while let Some(loc) = stack.pop() {
+            let Some(value) = self.get(&loc) else { continue };
+            let Some(obj) = value.as_object() else { continue };
+            if let Some(id) = obj.get("$id").and_then(Value::as_str) {
+                if let Some(anchor) = id.strip_prefix('#') {
+                    found.push((format!("{}#{anchor}", strip_fragment(&loc.base)), loc.clone()));
+                } else {
+                    found.push((loc.base.to_string(), loc.clone()));
+                }
+            }
+            if let Some(anchor) = obj.get("$anchor").and_then(Value::as_str) {
+                found.push((format!("{}#{anchor}", loc.base), loc.clone()));
+            }
+            for path in subschema_paths(obj, self.docs[doc].dialect) {
+                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+                stack.push(self.child(&loc, &refs));
+            }
+        }
+        for (uri, loc) in found {
+            self.index.entry(uri).or_insert(loc);
+        }
+    }
+}
+
+/// Keyword paths below a schema object that hold subschemas.
+pub fn subschema_paths(obj: &Map<String, Value>, dialect: Dialect) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for (k, v) in obj {
+        match k.as_str() {
+            "additionalProperties" | "propertyNames" | "contains" | "not" | "if" | "then"
+            | "else" | "unevaluatedProperties" | "unevaluatedItems" | "additionalItems"
+            | "contentSchema" => out.push(vec![k.clone()]),
+            "items" => match v {
+                Value::Array(a) if dialect.tuple_items() => {
+                    out.extend((0..a.len()).map(|i| vec![k.clone(), i.to_string()]))
+                }
+                _ => out.push(vec![k.clone()]),
+            },
+            "prefixItems" | "allOf" | "anyOf" | "oneOf" => {
+                if let Value::Array(a) = v {
+                    out.extend((0..a.len()).map(|i| vec![k.clone(), i.to_string()]));
+                }
+            }
+            "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas" => {
+                if let Value::Object(m) = v {
+                    out.extend(m.keys().map(|n| vec![k.clone(), n.clone()]));
+                }
+            }
+            "dependencies" => {
+                if let Value::Object(m) = v {
+                    out.extend(
+                        m.iter()
+                            .filter(|(_, s)| s.is_object() || s.is_boolean())
+                            .map(|(n, _)| vec![k.clone(), n.clone()]),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Refuses values nested deeper than [`MAX_DEPTH`], iteratively.
+fn check_depth(doc: &str, value: &Value) -> Result<(), SchemaError> {
+    let mut stack: Vec<(&Value, usize, String)> = vec![(value, 0, String::new())];
+    while let Some((v, depth, pointer)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            return Err(SchemaError::TooDeep {
+                doc: doc.to_owned(),
+                pointer,
+            });
+        }
+        match v {
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    if x.is_array() || x.is_object() {
+                        stack.push((x, depth + 1, format!("{pointer}/{i}")));
+                    }
+                }
+            }
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if x.is_array() || x.is_object() {
+                        stack.push((x, depth + 1, format!("{pointer}/{}", escape_pointer(k))));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Escapes one JSON pointer segment (RFC 6901).
+pub fn escape_pointer(seg: &str) -> String {
+    seg.replace('~', "~0").replace('/', "~1")
+}
+
+fn unescape_pointer(seg: &str) -> String {
+    seg.replace("~1", "/").replace("~0", "~")
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn strip_fragment(uri: &str) -> &str {
+    uri.split('#').next().unwrap_or(uri)
+}
+
+/// RFC 3986 reference resolution, enough for `file:`, `http(s):` and `urn:` bases.
+pub fn resolve_uri(base: &str, reference: &str) -> String {
+    if reference.is_empty() {
+        return strip_fragment(base).to_owned();
+    }
+    if let Some(frag) = reference.strip_prefix('#') {
+        return format!("{}#{frag}", strip_fragment(base));
+    }
+    if has_scheme(reference) {
+        return normalize_path_uri(reference);
+    }
+    let base = strip_fragment(base);
+    let (scheme_auth, path) = split_authority(base);
+    if let Some(rest) = reference.strip_prefix("//") {
+        let scheme = base.split(':').next().unwrap_or("file");
+        return normalize_path_uri(&format!("{scheme}://{rest}"));
+    }
+    if reference.starts_with('/') {
+        return normalize_path_uri(&format!("{scheme_auth}{reference}"));
+    }
+    let dir = match path.rfind('/') {
+        Some(i) => &path[..=i],
+        None => "",
+    };
+    normalize_path_uri(&format!("{scheme_auth}{dir}{reference}"))
+}
+
+fn has_scheme(s: &str) -> bool {
+    match s.find(':') {
+        Some(i) => {
+            i > 0
+                && s[..i]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                && s.as_bytes()[0].is_ascii_alphabetic()
+        }
+        None => false,
+    }
+}
+
+/// Splits `scheme://authority` (or `scheme:`) from the path.
+fn split_authority(uri: &str) -> (&str, &str) {
+    if let Some(i) = uri.find("://") {
+        let after = i + 3;
+        let path_start = uri[after..].find('/').map(|j| after + j).unwrap_or(uri.len());
+        (&uri[..path_start], &uri[path_start..])
+    } else if let Some(i) = uri.find(':') {
+        (&uri[..=i], &uri[i + 1..])
+    } else {
+        ("", uri)
+    }
+}
+
+/// Removes `.` and `..` segments from the path part.
+fn normalize_path_uri(uri: &str) -> String {
+    let (head, fragment) = match uri.split_once('#') {
+        Some((h, f)) => (h, Some(f)),
+        None => (uri, None),
+    };
+    let (scheme_auth, path) = split_authority(head);
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split('/').collect();
+    for (i, seg) in segments.iter().enumerate() {
+        match *seg {
+            "." => {
+                if i == segments.len() - 1 {
+                    out.push("");
+                }
+            }
+            ".." => {
+                if out.len() > 1 {
+                    out.pop();
+                }
+                if i == segments.len() - 1 {
+                    out.push("");
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    let mut s = format!("{scheme_auth}{}", out.join("/"));
+    if let Some(f) = fragment {
+        s.push('#');
+        s.push_str(f);
+    }
+    s
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.pointer)
+    }
+}
+
+/// Rewrites every record object (a schema with `properties`) for the LENIENT
+/// policy: `close` sets `additionalProperties: false` where it is absent or
+/// `true` (what generated writers send); otherwise drops `additionalProperties:
+/// false` (what generated readers accept). Keyword values that are data
+/// (`enum`, `const`, `default`, `examples`) are left alone.
+pub fn lenient_view(value: &Value, dialect: Dialect, close: bool) -> Value {
+    let mut out = value.clone();
+    let mut stack: Vec<&mut Value> = vec![&mut out];
+    while let Some(v) = stack.pop() {
+        let Value::Object(obj) = v else { continue };
+        if obj.contains_key("properties") {
+            let ap = obj.get("additionalProperties");
+            let open = matches!(ap, None | Some(Value::Bool(true)));
+            let closed = matches!(ap, Some(Value::Bool(false)));
+            if close && open && !obj.contains_key("patternProperties") {
+                obj.insert("additionalProperties".into(), Value::Bool(false));
+            } else if !close && closed {
+                obj.remove("additionalProperties");
+            }
+        }
+        let paths = subschema_paths(obj, dialect);
+        let keys: std::collections::HashSet<&str> =
+            paths.iter().map(|p| p[0].as_str()).collect();
+        for (k, child) in obj.iter_mut() {
+            if !keys.contains(k.as_str()) {
+                continue;
+            }
+            let map_keyword = matches!(
+                k.as_str(),
+                "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas" | "dependencies"
+            );
+            if let Value::Array(a) = child {
+                stack.extend(a.iter_mut());
+            } else if map_keyword {
+                if let Value::Object(m) = child {
+                    stack.extend(m.values_mut());
+                }
+            } else {
+                stack.push(child);
+            }
+        }
+    }
+    out
+}
+
+impl SchemaSet {
+    /// The same documents under a LENIENT view (see [`lenient_view`]).
+    pub fn lenient(&self, close: bool) -> SchemaSet {
+        let mut set = self.clone();
+        for d in &mut set.docs {
+            d.value = lenient_view(&d.value, d.dialect, close);
+        }
+        set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn uri_resolution() {
+        assert_eq!(
+            resolve_uri("file:///s/auth.user.created/v1.json", "../common/money.json#/$defs/m"),
+            "file:///s/common/money.json#/$defs/m"
+        );
+        assert_eq!(resolve_uri("file:///s/a.json", "#/x"), "file:///s/a.json#/x");
+        assert_eq!(resolve_uri("file:///s/a.json", "b.json"), "file:///s/b.json");
+        assert_eq!(
+            resolve_uri("http://e.com/a/b.json", "/c.json"),
+            "http://e.com/c.json"
+        );
+        assert_eq!(resolve_uri("urn:x", "urn:y#/a"), "urn:y#/a");
+    }
+
+    #[test]
+    fn cross_file_and_id_refs() {
+        let mut set = SchemaSet::new(
+            "file:///s/a.json",
+            json!({"$defs": {"x": {"$id": "inner.json", "$defs": {"y": {"type": "string"}}}}}),
+        )
+        .expect("valid");
+        set.add("file:///s/common/m.json", json!({"$defs": {"m": {"type": "integer"}}}))
+            .expect("valid");
+        let root = set.root();
+        let m = set.resolve(&root, "common/m.json#/$defs/m").expect("resolves");
+        assert_eq!(set.get(&m), Some(&json!({"type": "integer"})));
+        let y = set.resolve(&root, "inner.json#/$defs/y").expect("resolves");
+        assert_eq!(set.get(&y), Some(&json!({"type": "string"})));
+        assert!(matches!(
+            set.resolve(&root, "nowhere.json"),
+            Err(SchemaError::UnresolvableRef { .. })
+        ));
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let mut v = json!({});
+        for _ in 0..(MAX_DEPTH + 5) {
+            v = json!({ "not": v });
+        }
+        assert!(matches!(
+            SchemaSet::new("file:///deep.json", v),
+            Err(SchemaError::TooDeep { .. })
+        ));
+    }
+
+    #[test]
+    fn lenient_views() {
+        let s = json!({"properties": {"a": {"type": "object", "properties": {}, "additionalProperties": false}}, "enum": [{"properties": 1}]});
+        let closed = lenient_view(&s, Dialect::Draft202012, true);
+        assert_eq!(closed["additionalProperties"], json!(false));
+        let open = lenient_view(&s, Dialect::Draft202012, false);
+        assert!(open["properties"]["a"].get("additionalProperties").is_none());
+        assert_eq!(open["enum"], s["enum"]);
+    }
+}
