@@ -1,11 +1,19 @@
 //! `evreg check`: every routing key's versions in a schema directory, checked in order, and every example validated.
 
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use anyhow::Result;
+use anyhow::{Context, Result, anyhow, bail};
+use evreg_core::config::RegistryConfig;
+use evreg_core::schema::{Validator, compose_message};
+use evreg_core::{Mode, Policy, Report, RoutingKey, SchemaSet, Verdict, check_versions};
+use serde::Serialize;
+use serde_json::Value;
 
-use crate::Format;
+use crate::load::{load_schema, read_json};
+use crate::{Format, exit};
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -17,8 +25,314 @@ pub struct CheckArgs {
     /// Also fail when a version file present at this git revision was edited or deleted.
     #[arg(long, value_name = "REV")]
     against_git: Option<String>,
+    /// Treat `unknown` verdicts as passing (by default they fail, with exit code 3).
+    #[arg(long)]
+    allow_unknown: bool,
 }
 
-pub fn run(_args: &CheckArgs, _out: &mut dyn Write) -> Result<i32> {
-    anyhow::bail!("evreg check is not implemented yet")
+/// One problem found, tied to a file (and a line when one is known).
+#[derive(Debug, Clone, Serialize)]
+struct Problem {
+    file: String,
+    line: usize,
+    /// `incompatible`, `unknown`, `invalid-example`, `edited-version`, `layout`.
+    kind: &'static str,
+    message: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SubjectResult {
+    routing_key: String,
+    versions: u32,
+    mode: Mode,
+    policy: Policy,
+    checks: Vec<VersionCheck>,
+    examples: Vec<ExampleResult>,
+}
+
+#[derive(Debug, Serialize)]
+struct VersionCheck {
+    version: u32,
+    report: Report,
+}
+
+#[derive(Debug, Serialize)]
+struct ExampleResult {
+    file: String,
+    version: u32,
+    valid: bool,
+    errors: Vec<String>,
+}
+
+/// A routing key's directory and its version files, in order.
+struct Subject {
+    key: RoutingKey,
+    dir: PathBuf,
+    versions: Vec<PathBuf>,
+}
+
+pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
+    let dir = &args.dir;
+    if !dir.is_dir() {
+        bail!("{}: not a directory", dir.display());
+    }
+    let config_path = dir.join("evreg.toml");
+    let config = if config_path.is_file() {
+        let text = std::fs::read_to_string(&config_path).with_context(|| format!("{}: cannot read", config_path.display()))?;
+        RegistryConfig::parse(&text).map_err(|e| anyhow!("{}: {e}", config_path.display()))?
+    } else {
+        RegistryConfig::default()
+    };
+    let envelope = match &config.envelope {
+        Some(rel) => Some(load_schema(&dir.join(rel))?),
+        None => None,
+    };
+    let mut problems: Vec<Problem> = Vec::new();
+    let subjects = discover(dir, &mut problems)?;
+    let mut results = Vec::new();
+    for s in &subjects {
+        results.push(check_subject(s, &config, envelope.as_ref(), &mut problems)?);
+    }
+    if let Some(rev) = &args.against_git {
+        check_immutable(dir, rev, &mut problems)?;
+    }
+    let failing: Vec<&Problem> = problems.iter().filter(|p| !(args.allow_unknown && p.kind == "unknown")).collect();
+    let code = if failing.iter().any(|p| p.kind != "unknown") {
+        exit::PROBLEM
+    } else if !failing.is_empty() {
+        exit::UNKNOWN
+    } else {
+        exit::OK
+    };
+    match args.format {
+        Format::Json => {
+            let v = serde_json::json!({
+                "ok": code == exit::OK,
+                "directory": dir.display().to_string(),
+                "subjects": results,
+                "problems": problems,
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        Format::Github => {
+            for p in &problems {
+                let level = if p.kind == "unknown" && args.allow_unknown { "warning" } else { "error" };
+                writeln!(out, "::{level} file={},line={},title=evreg {}::{}", p.file, p.line, p.kind, escape_gh(&p.message))?;
+            }
+            writeln!(out, "evreg check: {} routing keys, {} problems", results.len(), problems.len())?;
+        }
+        Format::Human => {
+            for r in &results {
+                let worst = r.checks.iter().map(|c| c.report.verdict).fold(Verdict::Compatible, |a, b| match (a, b) {
+                    (Verdict::Incompatible, _) | (_, Verdict::Incompatible) => Verdict::Incompatible,
+                    (Verdict::Unknown, _) | (_, Verdict::Unknown) => Verdict::Unknown,
+                    _ => Verdict::Compatible,
+                });
+                let bad_examples = r.examples.iter().filter(|e| !e.valid).count();
+                writeln!(
+                    out,
+                    "{:<34} v{:<3} {:<12} {} {}  examples {}/{}",
+                    r.routing_key,
+                    r.versions,
+                    worst.as_str(),
+                    r.mode,
+                    r.policy,
+                    r.examples.len() - bad_examples,
+                    r.examples.len()
+                )?;
+            }
+            for p in &problems {
+                writeln!(out, "{}:{}: {}: {}", p.file, p.line, p.kind, p.message)?;
+            }
+            writeln!(
+                out,
+                "{} routing keys, {} problems: {}",
+                results.len(),
+                problems.len(),
+                match code {
+                    exit::OK => "ok",
+                    exit::UNKNOWN => "undecided (exit 3)",
+                    _ => "FAILED",
+                }
+            )?;
+        }
+    }
+    Ok(code)
+}
+
+fn escape_gh(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Version number of a file named `v{N}.json`.
+fn version_of(name: &str) -> Option<u32> {
+    let n = name.strip_prefix('v')?.strip_suffix(".json")?;
+    if n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok()
+}
+
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot list", dir.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("{}: cannot list", dir.display()))?;
+    v.sort();
+    Ok(v)
+}
+
+/// Routing-key directories: those holding `v{N}.json` files.
+fn discover(dir: &Path, problems: &mut Vec<Problem>) -> Result<Vec<Subject>> {
+    let mut out = Vec::new();
+    for path in sorted_entries(dir)? {
+        if !path.is_dir() {
+            continue;
+        }
+        let mut versions: BTreeMap<u32, PathBuf> = BTreeMap::new();
+        for f in sorted_entries(&path)? {
+            if let Some(n) = f.file_name().and_then(|n| n.to_str()).and_then(version_of) {
+                versions.insert(n, f);
+            }
+        }
+        if versions.is_empty() {
+            continue;
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let key = match RoutingKey::new(&name) {
+            Ok(k) => k,
+            Err(e) => {
+                problems.push(Problem { file: path.display().to_string(), line: 1, kind: "layout", message: format!("directory name {name:?} is not a routing key: {e}") });
+                continue;
+            }
+        };
+        let expected: Vec<u32> = (1..=versions.len() as u32).collect();
+        if versions.keys().copied().collect::<Vec<_>>() != expected {
+            let have: Vec<String> = versions.keys().map(|v| format!("v{v}")).collect();
+            problems.push(Problem {
+                file: path.display().to_string(),
+                line: 1,
+                kind: "layout",
+                message: format!("versions must run v1, v2, ... without gaps; found {}", have.join(", ")),
+            });
+            continue;
+        }
+        out.push(Subject { key, dir: path, versions: versions.into_values().collect() });
+    }
+    Ok(out)
+}
+
+fn check_subject(s: &Subject, config: &RegistryConfig, envelope: Option<&SchemaSet>, problems: &mut Vec<Problem>) -> Result<SubjectResult> {
+    let (mode, policy) = config.compatibility_for(s.key.as_str());
+    let mut sets = Vec::with_capacity(s.versions.len());
+    for f in &s.versions {
+        let set = load_schema(f)?;
+        Validator::new(&set).map_err(|e| anyhow!("{e}"))?;
+        sets.push(set);
+    }
+    let mut checks = Vec::new();
+    for i in 1..sets.len() {
+        let report = check_versions(&sets[..=i], mode, policy).map_err(|e| anyhow!("{e}"))?;
+        let file = s.versions[i].display().to_string();
+        let text = std::fs::read_to_string(&s.versions[i]).unwrap_or_default();
+        for c in &report.changes {
+            let against = c.against_version.map(|v| format!(" against v{v}")).unwrap_or_default();
+            let line = c.new_pointer.as_deref().and_then(|p| p.strip_prefix('#')).map_or(1, |p| pointer_line(&text, p));
+            problems.push(Problem {
+                file: file.clone(),
+                line,
+                kind: "incompatible",
+                message: format!("{} v{}{against}: {} {}; witness {}", s.key, i + 1, c.kind, c.message, c.witness),
+            });
+        }
+        if report.verdict == Verdict::Unknown {
+            problems.push(Problem { file: file.clone(), line: 1, kind: "unknown", message: format!("{} v{}: could not decide: {}", s.key, i + 1, report.reasons.join("; ")) });
+        }
+        checks.push(VersionCheck { version: i as u32 + 1, report });
+    }
+    let mut examples = Vec::new();
+    let ex_dir = s.dir.join("examples");
+    if ex_dir.is_dir() {
+        for f in sorted_entries(&ex_dir)? {
+            if f.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            examples.push(check_example(s, &f, &sets, envelope, problems)?);
+        }
+    }
+    Ok(SubjectResult { routing_key: s.key.to_string(), versions: sets.len() as u32, mode, policy, checks, examples })
+}
+
+fn check_example(s: &Subject, f: &Path, sets: &[SchemaSet], envelope: Option<&SchemaSet>, problems: &mut Vec<Problem>) -> Result<ExampleResult> {
+    let file = f.display().to_string();
+    let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let version = name.strip_prefix('v').and_then(|r| r.split(['-', '.']).next()).and_then(|n| n.parse::<u32>().ok());
+    let Some(version) = version.filter(|v| *v >= 1 && (*v as usize) <= sets.len()) else {
+        problems.push(Problem { file: file.clone(), line: 1, kind: "layout", message: format!("example names must start with an existing version, like v1-basic.json; {name:?} does not") });
+        return Ok(ExampleResult { file, version: 0, valid: false, errors: vec!["no such version".into()] });
+    };
+    let instance = read_json(f)?;
+    let payload = &sets[version as usize - 1];
+    let schema = match envelope {
+        Some(env) => compose_message(env, s.key.as_str(), version, payload).map_err(|e| anyhow!("{e}"))?,
+        None => payload.clone(),
+    };
+    let validator = Validator::new(&schema).map_err(|e| anyhow!("{file}: {e}"))?;
+    let errors: Vec<String> = validator.issues(&instance).into_iter().map(|i| format!("{}: {}", if i.instance_path.is_empty() { "/" } else { &i.instance_path }, i.message)).collect();
+    let text = std::fs::read_to_string(f).unwrap_or_default();
+    for (e, issue) in errors.iter().zip(validator.issues(&instance)) {
+        problems.push(Problem { file: file.clone(), line: pointer_line(&text, &issue.instance_path), kind: "invalid-example", message: format!("{} v{version}: {e}", s.key) });
+    }
+    Ok(ExampleResult { file, version, valid: errors.is_empty(), errors })
+}
+
+/// The 1-based line where a JSON pointer's last key appears in `text`, found by
+/// walking its keys in order (good enough for pretty-printed files).
+fn pointer_line(text: &str, pointer: &str) -> usize {
+    let mut pos = 0usize;
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        let needle = format!("\"{seg}\"");
+        match text[pos..].find(&needle) {
+            Some(i) => pos += i,
+            None => break,
+        }
+    }
+    text[..pos].matches('\n').count() + 1
+}
+
+/// Published versions are immutable: every `v{N}.json` at `rev` must still exist with the same content.
+fn check_immutable(dir: &Path, rev: &str, problems: &mut Vec<Problem>) -> Result<()> {
+    let listing = git(dir, &["ls-tree", "-r", "--name-only", rev, "--", "."])?;
+    for rel in listing.lines() {
+        let name = Path::new(rel).file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if version_of(name).is_none() {
+            continue;
+        }
+        let path = dir.join(rel);
+        let display = path.display().to_string();
+        if !path.is_file() {
+            problems.push(Problem { file: display, line: 1, kind: "edited-version", message: format!("published version deleted (present at {rev})") });
+            continue;
+        }
+        let old_text = git(dir, &["show", &format!("{rev}:./{rel}")])?;
+        let new_text = std::fs::read_to_string(&path).with_context(|| format!("{display}: cannot read"))?;
+        let same = match (serde_json::from_str::<Value>(&old_text), serde_json::from_str::<Value>(&new_text)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => old_text == new_text,
+        };
+        if !same {
+            problems.push(Problem { file: display, line: 1, kind: "edited-version", message: format!("published version edited since {rev}; add a new version file instead") });
+        }
+    }
+    Ok(())
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new("git").arg("-C").arg(dir).args(args).output().context("cannot run git")?;
+    if !out.status.success() {
+        bail!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+    }
+    String::from_utf8(out.stdout).context("git printed non-UTF-8 output")
 }

@@ -464,6 +464,9 @@ impl<'a> Prover<'a> {
                 Ok(false)
             }
             Kind::Obj(o) => {
+                if o.max.is_some_and(|m| m < o.min || (o.required.len() as u64) > m) {
+                    return Ok(true);
+                }
                 for r in &o.required {
                     let e = self.eng.schema_for(o, r)?;
                     if self.is_empty(&e)? {

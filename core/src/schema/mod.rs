@@ -621,3 +621,35 @@ mod tests {
         assert_eq!(open["enum"], s["enum"]);
     }
 }
+
+/// The full message schema of one event version: the envelope, with
+/// `event_type` fixed to the routing key, `event_version` to `v{version}`,
+/// and `payload` to the payload schema. Both sets' documents are kept, so
+/// `$ref`s inside either still resolve.
+pub fn compose_message(
+    envelope: &SchemaSet,
+    routing_key: &str,
+    version: u32,
+    payload: &SchemaSet,
+) -> Result<SchemaSet, SchemaError> {
+    let envelope_uri = envelope.doc_uri(0).to_owned();
+    let payload_uri = payload.doc_uri(0).to_owned();
+    let wrapper = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": format!("{routing_key} v{version} message"),
+        "allOf": [{"$ref": envelope_uri}],
+        "properties": {
+            "event_type": {"const": routing_key},
+            "event_version": {"const": format!("v{version}")},
+            "payload": {"$ref": payload_uri},
+        },
+    });
+    let uri = format!("evreg:message/{routing_key}/v{version}");
+    let mut set = SchemaSet::new(&uri, wrapper)?;
+    for (u, v) in envelope.documents().chain(payload.documents()) {
+        if !set.docs.iter().any(|d| d.uri == u) {
+            set.add(u, v.clone())?;
+        }
+    }
+    Ok(set)
+}
