@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, anyhow, bail};
+use evreg_core::compat::{Prepared, check_versions_prepared};
 use evreg_core::config::RegistryConfig;
 use evreg_core::schema::{Validator, compose_message};
-use evreg_core::{Mode, Policy, Report, RoutingKey, SchemaSet, Verdict, check_versions};
+use evreg_core::{Mode, Policy, Report, RoutingKey, SchemaSet, Verdict};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -78,7 +79,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     }
     let config_path = dir.join("evreg.toml");
     let config = if config_path.is_file() {
-        let text = std::fs::read_to_string(&config_path).with_context(|| format!("{}: cannot read", config_path.display()))?;
+        let text = std::fs::read_to_string(&config_path)
+            .with_context(|| format!("{}: cannot read", config_path.display()))?;
         RegistryConfig::parse(&text).map_err(|e| anyhow!("{}: {e}", config_path.display()))?
     } else {
         RegistryConfig::default()
@@ -96,7 +98,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     if let Some(rev) = &args.against_git {
         check_immutable(dir, rev, &mut problems)?;
     }
-    let failing: Vec<&Problem> = problems.iter().filter(|p| !(args.allow_unknown && p.kind == "unknown")).collect();
+    let failing: Vec<&Problem> = problems
+        .iter()
+        .filter(|p| !(args.allow_unknown && p.kind == "unknown"))
+        .collect();
     let code = if failing.iter().any(|p| p.kind != "unknown") {
         exit::PROBLEM
     } else if !failing.is_empty() {
@@ -116,18 +121,40 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         }
         Format::Github => {
             for p in &problems {
-                let level = if p.kind == "unknown" && args.allow_unknown { "warning" } else { "error" };
-                writeln!(out, "::{level} file={},line={},title=evreg {}::{}", p.file, p.line, p.kind, escape_gh(&p.message))?;
+                let level = if p.kind == "unknown" && args.allow_unknown {
+                    "warning"
+                } else {
+                    "error"
+                };
+                writeln!(
+                    out,
+                    "::{level} file={},line={},title=evreg {}::{}",
+                    p.file,
+                    p.line,
+                    p.kind,
+                    escape_gh(&p.message)
+                )?;
             }
-            writeln!(out, "evreg check: {} routing keys, {} problems", results.len(), problems.len())?;
+            writeln!(
+                out,
+                "evreg check: {} routing keys, {} problems",
+                results.len(),
+                problems.len()
+            )?;
         }
         Format::Human => {
             for r in &results {
-                let worst = r.checks.iter().map(|c| c.report.verdict).fold(Verdict::Compatible, |a, b| match (a, b) {
-                    (Verdict::Incompatible, _) | (_, Verdict::Incompatible) => Verdict::Incompatible,
-                    (Verdict::Unknown, _) | (_, Verdict::Unknown) => Verdict::Unknown,
-                    _ => Verdict::Compatible,
-                });
+                let worst =
+                    r.checks
+                        .iter()
+                        .map(|c| c.report.verdict)
+                        .fold(Verdict::Compatible, |a, b| match (a, b) {
+                            (Verdict::Incompatible, _) | (_, Verdict::Incompatible) => {
+                                Verdict::Incompatible
+                            }
+                            (Verdict::Unknown, _) | (_, Verdict::Unknown) => Verdict::Unknown,
+                            _ => Verdict::Compatible,
+                        });
                 let bad_examples = r.examples.iter().filter(|e| !e.valid).count();
                 writeln!(
                     out,
@@ -161,7 +188,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
 }
 
 fn escape_gh(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Version number of a file named `v{N}.json`.
@@ -199,11 +228,20 @@ fn discover(dir: &Path, problems: &mut Vec<Problem>) -> Result<Vec<Subject>> {
         if versions.is_empty() {
             continue;
         }
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         let key = match RoutingKey::new(&name) {
             Ok(k) => k,
             Err(e) => {
-                problems.push(Problem { file: path.display().to_string(), line: 1, kind: "layout", message: format!("directory name {name:?} is not a routing key: {e}") });
+                problems.push(Problem {
+                    file: path.display().to_string(),
+                    line: 1,
+                    kind: "layout",
+                    message: format!("directory name {name:?} is not a routing key: {e}"),
+                });
                 continue;
             }
         };
@@ -214,42 +252,80 @@ fn discover(dir: &Path, problems: &mut Vec<Problem>) -> Result<Vec<Subject>> {
                 file: path.display().to_string(),
                 line: 1,
                 kind: "layout",
-                message: format!("versions must run v1, v2, ... without gaps; found {}", have.join(", ")),
+                message: format!(
+                    "versions must run v1, v2, ... without gaps; found {}",
+                    have.join(", ")
+                ),
             });
             continue;
         }
-        out.push(Subject { key, dir: path, versions: versions.into_values().collect() });
+        out.push(Subject {
+            key,
+            dir: path,
+            versions: versions.into_values().collect(),
+        });
     }
     Ok(out)
 }
 
-fn check_subject(s: &Subject, config: &RegistryConfig, envelope: Option<&SchemaSet>, problems: &mut Vec<Problem>) -> Result<SubjectResult> {
+fn check_subject(
+    s: &Subject,
+    config: &RegistryConfig,
+    envelope: Option<&SchemaSet>,
+    problems: &mut Vec<Problem>,
+) -> Result<SubjectResult> {
     let (mode, policy) = config.compatibility_for(s.key.as_str());
-    let mut sets = Vec::with_capacity(s.versions.len());
+    let mut prepared = Vec::with_capacity(s.versions.len());
     for f in &s.versions {
-        let set = load_schema(f)?;
-        Validator::new(&set).map_err(|e| anyhow!("{e}"))?;
-        sets.push(set);
+        prepared.push(Prepared::new(load_schema(f)?).map_err(|e| anyhow!("{e}"))?);
     }
     let mut checks = Vec::new();
-    for i in 1..sets.len() {
-        let report = check_versions(&sets[..=i], mode, policy).map_err(|e| anyhow!("{e}"))?;
+    for i in 1..prepared.len() {
+        let report =
+            check_versions_prepared(&prepared[..=i], mode, policy).map_err(|e| anyhow!("{e}"))?;
         let file = s.versions[i].display().to_string();
         let text = std::fs::read_to_string(&s.versions[i]).unwrap_or_default();
         for c in &report.changes {
-            let against = c.against_version.map(|v| format!(" against v{v}")).unwrap_or_default();
-            let line = c.new_pointer.as_deref().and_then(|p| p.strip_prefix('#')).map_or(1, |p| pointer_line(&text, p));
+            let against = c
+                .against_version
+                .map(|v| format!(" against v{v}"))
+                .unwrap_or_default();
+            let line = c
+                .new_pointer
+                .as_deref()
+                .and_then(|p| p.strip_prefix('#'))
+                .map_or(1, |p| pointer_line(&text, p));
             problems.push(Problem {
                 file: file.clone(),
                 line,
                 kind: "incompatible",
-                message: format!("{} v{}{against}: {} {}; witness {}", s.key, i + 1, c.kind, c.message, c.witness),
+                message: format!(
+                    "{} v{}{against}: {} {}; witness {}",
+                    s.key,
+                    i + 1,
+                    c.kind,
+                    c.message,
+                    c.witness
+                ),
             });
         }
         if report.verdict == Verdict::Unknown {
-            problems.push(Problem { file: file.clone(), line: 1, kind: "unknown", message: format!("{} v{}: could not decide: {}", s.key, i + 1, report.reasons.join("; ")) });
+            problems.push(Problem {
+                file: file.clone(),
+                line: 1,
+                kind: "unknown",
+                message: format!(
+                    "{} v{}: could not decide: {}",
+                    s.key,
+                    i + 1,
+                    report.reasons.join("; ")
+                ),
+            });
         }
-        checks.push(VersionCheck { version: i as u32 + 1, report });
+        checks.push(VersionCheck {
+            version: i as u32 + 1,
+            report,
+        });
     }
     let mut examples = Vec::new();
     let ex_dir = s.dir.join("examples");
@@ -258,33 +334,80 @@ fn check_subject(s: &Subject, config: &RegistryConfig, envelope: Option<&SchemaS
             if f.extension().and_then(|e| e.to_str()) != Some("json") {
                 continue;
             }
-            examples.push(check_example(s, &f, &sets, envelope, problems)?);
+            examples.push(check_example(s, &f, &prepared, envelope, problems)?);
         }
     }
-    Ok(SubjectResult { routing_key: s.key.to_string(), versions: sets.len() as u32, mode, policy, checks, examples })
+    Ok(SubjectResult {
+        routing_key: s.key.to_string(),
+        versions: prepared.len() as u32,
+        mode,
+        policy,
+        checks,
+        examples,
+    })
 }
 
-fn check_example(s: &Subject, f: &Path, sets: &[SchemaSet], envelope: Option<&SchemaSet>, problems: &mut Vec<Problem>) -> Result<ExampleResult> {
+fn check_example(
+    s: &Subject,
+    f: &Path,
+    sets: &[Prepared],
+    envelope: Option<&SchemaSet>,
+    problems: &mut Vec<Problem>,
+) -> Result<ExampleResult> {
     let file = f.display().to_string();
     let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    let version = name.strip_prefix('v').and_then(|r| r.split(['-', '.']).next()).and_then(|n| n.parse::<u32>().ok());
+    let version = name
+        .strip_prefix('v')
+        .and_then(|r| r.split(['-', '.']).next())
+        .and_then(|n| n.parse::<u32>().ok());
     let Some(version) = version.filter(|v| *v >= 1 && (*v as usize) <= sets.len()) else {
         problems.push(Problem { file: file.clone(), line: 1, kind: "layout", message: format!("example names must start with an existing version, like v1-basic.json; {name:?} does not") });
-        return Ok(ExampleResult { file, version: 0, valid: false, errors: vec!["no such version".into()] });
+        return Ok(ExampleResult {
+            file,
+            version: 0,
+            valid: false,
+            errors: vec!["no such version".into()],
+        });
     };
     let instance = read_json(f)?;
-    let payload = &sets[version as usize - 1];
+    let payload = sets[version as usize - 1].schema_set();
     let schema = match envelope {
-        Some(env) => compose_message(env, s.key.as_str(), version, payload).map_err(|e| anyhow!("{e}"))?,
+        Some(env) => {
+            compose_message(env, s.key.as_str(), version, payload).map_err(|e| anyhow!("{e}"))?
+        }
         None => payload.clone(),
     };
     let validator = Validator::new(&schema).map_err(|e| anyhow!("{file}: {e}"))?;
-    let errors: Vec<String> = validator.issues(&instance).into_iter().map(|i| format!("{}: {}", if i.instance_path.is_empty() { "/" } else { &i.instance_path }, i.message)).collect();
+    let errors: Vec<String> = validator
+        .issues(&instance)
+        .into_iter()
+        .map(|i| {
+            format!(
+                "{}: {}",
+                if i.instance_path.is_empty() {
+                    "/"
+                } else {
+                    &i.instance_path
+                },
+                i.message
+            )
+        })
+        .collect();
     let text = std::fs::read_to_string(f).unwrap_or_default();
     for (e, issue) in errors.iter().zip(validator.issues(&instance)) {
-        problems.push(Problem { file: file.clone(), line: pointer_line(&text, &issue.instance_path), kind: "invalid-example", message: format!("{} v{version}: {e}", s.key) });
+        problems.push(Problem {
+            file: file.clone(),
+            line: pointer_line(&text, &issue.instance_path),
+            kind: "invalid-example",
+            message: format!("{} v{version}: {e}", s.key),
+        });
     }
-    Ok(ExampleResult { file, version, valid: errors.is_empty(), errors })
+    Ok(ExampleResult {
+        file,
+        version,
+        valid: errors.is_empty(),
+        errors,
+    })
 }
 
 /// The 1-based line where a JSON pointer's last key appears in `text`, found by
@@ -306,33 +429,61 @@ fn pointer_line(text: &str, pointer: &str) -> usize {
 fn check_immutable(dir: &Path, rev: &str, problems: &mut Vec<Problem>) -> Result<()> {
     let listing = git(dir, &["ls-tree", "-r", "--name-only", rev, "--", "."])?;
     for rel in listing.lines() {
-        let name = Path::new(rel).file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = Path::new(rel)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if version_of(name).is_none() {
             continue;
         }
         let path = dir.join(rel);
         let display = path.display().to_string();
         if !path.is_file() {
-            problems.push(Problem { file: display, line: 1, kind: "edited-version", message: format!("published version deleted (present at {rev})") });
+            problems.push(Problem {
+                file: display,
+                line: 1,
+                kind: "edited-version",
+                message: format!("published version deleted (present at {rev})"),
+            });
             continue;
         }
         let old_text = git(dir, &["show", &format!("{rev}:./{rel}")])?;
-        let new_text = std::fs::read_to_string(&path).with_context(|| format!("{display}: cannot read"))?;
-        let same = match (serde_json::from_str::<Value>(&old_text), serde_json::from_str::<Value>(&new_text)) {
+        let new_text =
+            std::fs::read_to_string(&path).with_context(|| format!("{display}: cannot read"))?;
+        let same = match (
+            serde_json::from_str::<Value>(&old_text),
+            serde_json::from_str::<Value>(&new_text),
+        ) {
             (Ok(a), Ok(b)) => a == b,
             _ => old_text == new_text,
         };
         if !same {
-            problems.push(Problem { file: display, line: 1, kind: "edited-version", message: format!("published version edited since {rev}; add a new version file instead") });
+            problems.push(Problem {
+                file: display,
+                line: 1,
+                kind: "edited-version",
+                message: format!(
+                    "published version edited since {rev}; add a new version file instead"
+                ),
+            });
         }
     }
     Ok(())
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<String> {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).output().context("cannot run git")?;
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .context("cannot run git")?;
     if !out.status.success() {
-        bail!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+        bail!(
+            "git {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     String::from_utf8(out.stdout).context("git printed non-UTF-8 output")
 }

@@ -57,7 +57,12 @@ pub fn run(args: &DiffArgs, out: &mut dyn Write) -> Result<i32> {
             v["new"] = json!(new_path.display().to_string());
             writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         }
-        Format::Human | Format::Github => write_human(out, &report, &old_path.display().to_string(), &new_path.display().to_string())?,
+        Format::Human | Format::Github => write_human(
+            out,
+            &report,
+            &old_path.display().to_string(),
+            &new_path.display().to_string(),
+        )?,
     }
     Ok(verdict_code(report.verdict))
 }
@@ -72,14 +77,28 @@ pub fn verdict_code(v: Verdict) -> i32 {
 
 /// The human rendering of a report, shared with `evreg check`.
 pub fn write_human(out: &mut dyn Write, report: &Report, old: &str, new: &str) -> Result<()> {
-    writeln!(out, "{old} -> {new}: {} under {} ({})", report.verdict.as_str(), report.mode, report.policy)?;
+    writeln!(
+        out,
+        "{old} -> {new}: {} under {} ({})",
+        report.verdict.as_str(),
+        report.mode,
+        report.policy
+    )?;
     for c in &report.changes {
         let dir = match c.direction {
             evreg_core::compat::Direction::Backward => "BACKWARD",
             evreg_core::compat::Direction::Forward => "FORWARD",
         };
-        let against = c.against_version.map(|v| format!(" (against v{v})")).unwrap_or_default();
-        writeln!(out, "  x {dir} {}{against} at {}", c.kind, if c.path.is_empty() { "/" } else { &c.path })?;
+        let against = c
+            .against_version
+            .map(|v| format!(" (against v{v})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  x {dir} {}{against} at {}",
+            c.kind,
+            if c.path.is_empty() { "/" } else { &c.path }
+        )?;
         writeln!(out, "    {}", c.message)?;
         if let (Some(o), Some(n)) = (&c.old_pointer, &c.new_pointer) {
             writeln!(out, "    old schema: {o}   new schema: {n}")?;
@@ -96,12 +115,14 @@ fn run_batch(path: &PathBuf, args: &DiffArgs, out: &mut dyn Write) -> Result<i32
     let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
-        let f = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+        let f = std::fs::File::open(path)
+            .with_context(|| format!("{}: cannot open", path.display()))?;
         Box::new(std::io::BufReader::new(f))
     };
     let mut code = exit::OK;
     for (n, line) in reader.lines().enumerate() {
-        let line = line.with_context(|| format!("{}: cannot read line {}", path.display(), n + 1))?;
+        let line =
+            line.with_context(|| format!("{}: cannot read line {}", path.display(), n + 1))?;
         if line.trim().is_empty() {
             continue;
         }
@@ -118,28 +139,42 @@ fn run_batch(path: &PathBuf, args: &DiffArgs, out: &mut dyn Write) -> Result<i32
 fn batch_case(line: &str, n: usize, args: &DiffArgs) -> Value {
     let case = match parse_json(&format!("line {n}"), line) {
         Ok(v) => v,
-        Err(e) => return json!({"id": Value::Null, "line": n, "verdict": "error", "error": format!("{e:#}")}),
+        Err(e) => {
+            return json!({"id": Value::Null, "line": n, "verdict": "error", "error": format!("{e:#}")});
+        }
     };
     let id = case.get("id").cloned().unwrap_or(Value::Null);
-    let error = |msg: String| json!({"id": id.clone(), "line": n, "verdict": "error", "error": msg});
+    let error =
+        |msg: String| json!({"id": id.clone(), "line": n, "verdict": "error", "error": msg});
     let field = |name: &str| -> Result<Value, String> {
-        case.get(name).cloned().ok_or_else(|| format!("line {n}: missing field {name:?}"))
+        case.get(name)
+            .cloned()
+            .ok_or_else(|| format!("line {n}: missing field {name:?}"))
     };
     let (old, new) = match (field("old"), field("new")) {
         (Ok(o), Ok(nw)) => (o, nw),
         (Err(e), _) | (_, Err(e)) => return error(e),
     };
-    let mode = match case.get("mode").and_then(Value::as_str).map(str::parse::<Mode>) {
+    let mode = match case
+        .get("mode")
+        .and_then(Value::as_str)
+        .map(str::parse::<Mode>)
+    {
         None => args.mode,
         Some(Ok(m)) => m,
         Some(Err(e)) => return error(format!("line {n}: field \"mode\": {e}")),
     };
-    let policy = match case.get("policy").and_then(Value::as_str).map(str::parse::<Policy>) {
+    let policy = match case
+        .get("policy")
+        .and_then(Value::as_str)
+        .map(str::parse::<Policy>)
+    {
         None => args.policy,
         Some(Ok(p)) => p,
         Some(Err(e)) => return error(format!("line {n}: field \"policy\": {e}")),
     };
-    let sets = SchemaSet::new("file:///old.json", old).and_then(|o| Ok((o, SchemaSet::new("file:///new.json", new)?)));
+    let sets = SchemaSet::new("file:///old.json", old)
+        .and_then(|o| Ok((o, SchemaSet::new("file:///new.json", new)?)));
     let report = match sets.and_then(|(o, nw)| check(&o, &nw, mode, policy)) {
         Ok(r) => r,
         Err(e) => return error(format!("line {n}: {e}")),

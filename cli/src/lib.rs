@@ -18,7 +18,11 @@ pub mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "evreg", version, about = "Event schema registry, compatibility checker and code generator for RabbitMQ topic events")]
+#[command(
+    name = "evreg",
+    version,
+    about = "Event schema registry, compatibility checker and code generator for RabbitMQ topic events"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,13 +44,25 @@ enum Command {
 }
 
 /// Runs the command line `args`; returns the process exit code.
-pub fn run(args: impl IntoIterator<Item = OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+pub fn run(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit::ERROR } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::OK
+            };
             let text = e.render().to_string();
-            let _ = if e.use_stderr() { err.write_all(text.as_bytes()) } else { out.write_all(text.as_bytes()) };
+            let _ = if e.use_stderr() {
+                err.write_all(text.as_bytes())
+            } else {
+                out.write_all(text.as_bytes())
+            };
             return code;
         }
     };

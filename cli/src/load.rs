@@ -14,11 +14,17 @@ const MAX_FILES: usize = 1_000;
 
 /// Reads and parses a JSON file; errors name the file, line and column.
 pub fn read_json(path: &Path) -> Result<Value> {
-    let meta = std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
     if meta.len() > MAX_FILE_BYTES {
-        bail!("{}: file is {} bytes; at most {MAX_FILE_BYTES} are read", path.display(), meta.len());
+        bail!(
+            "{}: file is {} bytes; at most {MAX_FILE_BYTES} are read",
+            path.display(),
+            meta.len()
+        );
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     parse_json(&path.display().to_string(), &text)
 }
 
@@ -26,9 +32,17 @@ pub fn read_json(path: &Path) -> Result<Value> {
 pub fn parse_json(origin: &str, text: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| {
         if e.to_string().contains("recursion limit") {
-            anyhow!("{origin}: line {} column {}: JSON nests deeper than {MAX_DEPTH} levels", e.line(), e.column())
+            anyhow!(
+                "{origin}: line {} column {}: JSON nests deeper than {MAX_DEPTH} levels",
+                e.line(),
+                e.column()
+            )
         } else {
-            anyhow!("{origin}: line {} column {}: invalid JSON: {e}", e.line(), e.column())
+            anyhow!(
+                "{origin}: line {} column {}: invalid JSON: {e}",
+                e.line(),
+                e.column()
+            )
         }
     })
 }
@@ -37,11 +51,16 @@ pub fn parse_json(origin: &str, text: &str) -> Result<Value> {
 pub fn file_uri(path: &Path) -> String {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let s = abs.to_string_lossy().replace('\\', "/");
-    if s.starts_with('/') { format!("file://{s}") } else { format!("file:///{s}") }
+    if s.starts_with('/') {
+        format!("file://{s}")
+    } else {
+        format!("file:///{s}")
+    }
 }
 
 fn uri_path(uri: &str) -> Option<PathBuf> {
-    uri.strip_prefix("file://").map(|p| PathBuf::from(p.split('#').next().unwrap_or(p)))
+    uri.strip_prefix("file://")
+        .map(|p| PathBuf::from(p.split('#').next().unwrap_or(p)))
 }
 
 /// Loads a schema file and every local file its `$ref`s reach.
@@ -62,12 +81,17 @@ pub fn load_schema(path: &Path) -> Result<SchemaSet> {
                 continue;
             }
             seen.insert(target.clone());
-            let Some(file) = uri_path(&target) else { continue };
+            let Some(file) = uri_path(&target) else {
+                continue;
+            };
             if !file.is_file() {
                 continue;
             }
             if seen.len() > MAX_FILES {
-                bail!("{}: $refs reach more than {MAX_FILES} files", path.display());
+                bail!(
+                    "{}: $refs reach more than {MAX_FILES} files",
+                    path.display()
+                );
             }
             let value = read_json(&file)?;
             set.add(&target, value).map_err(|e| anyhow!("{e}"))?;

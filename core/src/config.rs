@@ -264,16 +264,28 @@ mode = "NONE"
         assert_eq!(routes.len(), 1);
         assert_eq!(routes[0].queue, "catalog.auth.events");
         assert_eq!(routes[0].consumers, vec!["catalog"]);
-        assert!(c.routes(&RoutingKey::new("auth.role.updated").expect("key")).is_empty());
-        assert_eq!(c.compatibility_for("auth.user.created"), (Mode::None, Policy::Strict));
-        assert_eq!(c.compatibility_for("auth.user.updated"), (Mode::Backward, Policy::Strict));
+        assert!(
+            c.routes(&RoutingKey::new("auth.role.updated").expect("key"))
+                .is_empty()
+        );
+        assert_eq!(
+            c.compatibility_for("auth.user.created"),
+            (Mode::None, Policy::Strict)
+        );
+        assert_eq!(
+            c.compatibility_for("auth.user.updated"),
+            (Mode::Backward, Policy::Strict)
+        );
     }
 
     #[test]
     fn refuses_dangling_names() {
         let bad = TOML.replace("queue = \"catalog.auth.events\"", "queue = \"nope\"");
         let err = RegistryConfig::parse(&bad).expect_err("dangling queue");
-        assert_eq!(err.to_string(), "bindings[0].queue: no queue named \"nope\" is declared");
+        assert_eq!(
+            err.to_string(),
+            "bindings[0].queue: no queue named \"nope\" is declared"
+        );
         let err = RegistryConfig::parse("mode = 1").expect_err("unknown field");
         assert!(err.to_string().contains("unknown field"), "{err}");
     }

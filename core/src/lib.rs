@@ -10,5 +10,5 @@ pub mod routing;
 pub mod schema;
 
 pub use compat::{Change, Mode, Policy, Report, Verdict, check, check_versions};
-pub use routing::{BindingPattern, RoutingKey, RoutingError, topic_match};
+pub use routing::{BindingPattern, RoutingError, RoutingKey, topic_match};
 pub use schema::{SchemaError, SchemaSet};

@@ -247,7 +247,10 @@ mod tests {
         ));
         let long = format!("a.{}", "b".repeat(254));
         assert_eq!(RoutingKey::new(&long), Err(RoutingError::TooLong(256)));
-        assert_eq!(RoutingKey::new("auth.user.created").map(|k| k.service().to_owned()), Ok("auth".to_owned()));
+        assert_eq!(
+            RoutingKey::new("auth.user.created").map(|k| k.service().to_owned()),
+            Ok("auth".to_owned())
+        );
     }
 
     #[test]

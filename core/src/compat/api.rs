@@ -9,7 +9,9 @@ use serde_json::Value;
 use super::engine::{Engine, Fatal};
 use super::incl::{Fail, Outcome, Prover};
 use super::norm::{Expr, Loc, Sets};
-use crate::schema::{SchemaError, SchemaSet, Validator};
+use std::cell::OnceCell;
+
+use crate::schema::{SchemaError, SchemaSet, Validator, check_well_formed};
 
 /// Which readers and writers must keep understanding each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,17 +39,26 @@ impl Mode {
 
     /// Old events must be readable by new readers.
     pub fn backward(self) -> bool {
-        matches!(self, Mode::Backward | Mode::BackwardTransitive | Mode::Full | Mode::FullTransitive)
+        matches!(
+            self,
+            Mode::Backward | Mode::BackwardTransitive | Mode::Full | Mode::FullTransitive
+        )
     }
 
     /// New events must be readable by old readers.
     pub fn forward(self) -> bool {
-        matches!(self, Mode::Forward | Mode::ForwardTransitive | Mode::Full | Mode::FullTransitive)
+        matches!(
+            self,
+            Mode::Forward | Mode::ForwardTransitive | Mode::Full | Mode::FullTransitive
+        )
     }
 
     /// Checked against every earlier version, not only the latest.
     pub fn transitive(self) -> bool {
-        matches!(self, Mode::BackwardTransitive | Mode::ForwardTransitive | Mode::FullTransitive)
+        matches!(
+            self,
+            Mode::BackwardTransitive | Mode::ForwardTransitive | Mode::FullTransitive
+        )
     }
 
     pub fn as_str(self) -> &'static str {
@@ -112,7 +123,9 @@ impl FromStr for Policy {
         match s.to_ascii_uppercase().as_str() {
             "STRICT" => Ok(Policy::Strict),
             "LENIENT" => Ok(Policy::Lenient),
-            _ => Err(format!("unknown compatibility policy {s:?}; expected STRICT or LENIENT")),
+            _ => Err(format!(
+                "unknown compatibility policy {s:?}; expected STRICT or LENIENT"
+            )),
         }
     }
 }
@@ -191,25 +204,117 @@ pub struct Report {
     pub reasons: Vec<String>,
 }
 
-/// Checks whether `new` may follow `old` under `mode` and `policy`.
-///
-/// `Err` means the schemas could not be checked at all (malformed, an
-/// unresolvable or cyclic `$ref`); an incompatibility is an `Ok` report.
-pub fn check(old: &SchemaSet, new: &SchemaSet, mode: Mode, policy: Policy) -> Result<Report, SchemaError> {
-    Validator::new(old)?;
-    Validator::new(new)?;
-    let mut report = Report {
+/// A schema version ready to be compared many times: checked once for
+/// well-formedness; its STRICT and LENIENT views and their validators are
+/// built on first use (validators only when a witness needs re-checking).
+#[derive(Debug)]
+pub struct Prepared {
+    set: SchemaSet,
+    views: [OnceCell<View>; 3],
+}
+
+#[derive(Debug)]
+struct View {
+    set: SchemaSet,
+    validator: OnceCell<Validator>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ViewKind {
+    Strict = 0,
+    /// LENIENT writer: record objects closed.
+    Closed = 1,
+    /// LENIENT reader: record objects open.
+    Open = 2,
+}
+
+impl Prepared {
+    pub fn new(set: SchemaSet) -> Result<Prepared, SchemaError> {
+        check_well_formed(&set)?;
+        Ok(Prepared {
+            set,
+            views: [OnceCell::new(), OnceCell::new(), OnceCell::new()],
+        })
+    }
+
+    pub fn schema_set(&self) -> &SchemaSet {
+        &self.set
+    }
+
+    fn view(&self, kind: ViewKind) -> &View {
+        self.views[kind as usize].get_or_init(|| View {
+            set: match kind {
+                ViewKind::Strict => self.set.clone(),
+                ViewKind::Closed => self.set.lenient(true),
+                ViewKind::Open => self.set.lenient(false),
+            },
+            validator: OnceCell::new(),
+        })
+    }
+}
+
+impl View {
+    fn validator(&self) -> Result<&Validator, SchemaError> {
+        if let Some(v) = self.validator.get() {
+            return Ok(v);
+        }
+        let v = Validator::compile(&self.set)?;
+        Ok(self.validator.get_or_init(|| v))
+    }
+}
+
+fn empty_report(mode: Mode, policy: Policy) -> Report {
+    Report {
         verdict: Verdict::Compatible,
         mode,
         policy,
         changes: Vec::new(),
         reasons: Vec::new(),
+    }
+}
+
+/// Checks whether `new` may follow `old` under `mode` and `policy`.
+///
+/// `Err` means the schemas could not be checked at all (malformed, an
+/// unresolvable or cyclic `$ref`); an incompatibility is an `Ok` report.
+pub fn check(
+    old: &SchemaSet,
+    new: &SchemaSet,
+    mode: Mode,
+    policy: Policy,
+) -> Result<Report, SchemaError> {
+    let old = Prepared::new(old.clone())?;
+    let new = Prepared::new(new.clone())?;
+    check_prepared(&old, &new, mode, policy)
+}
+
+/// [`check`] on prepared versions.
+pub fn check_prepared(
+    old: &Prepared,
+    new: &Prepared,
+    mode: Mode,
+    policy: Policy,
+) -> Result<Report, SchemaError> {
+    let mut report = empty_report(mode, policy);
+    let (writer, reader) = match policy {
+        Policy::Strict => (ViewKind::Strict, ViewKind::Strict),
+        Policy::Lenient => (ViewKind::Closed, ViewKind::Open),
     };
     if mode.backward() {
-        direction(old, new, Direction::Backward, policy, &mut report)?;
+        direction(
+            (&old.set, old.view(writer)),
+            (&new.set, new.view(reader)),
+            Direction::Backward,
+            &mut report,
+        )?;
     }
     if mode.forward() {
-        direction(new, old, Direction::Forward, policy, &mut report)?;
+        direction(
+            (&new.set, new.view(writer)),
+            (&old.set, old.view(reader)),
+            Direction::Forward,
+            &mut report,
+        )?;
     }
     Ok(report)
 }
@@ -217,42 +322,63 @@ pub fn check(old: &SchemaSet, new: &SchemaSet, mode: Mode, policy: Policy) -> Re
 /// Checks the last of `versions` (oldest first) against the one before it,
 /// or against every earlier one for transitive modes. Changes name the
 /// earlier version (1-based) they are against.
-pub fn check_versions(versions: &[SchemaSet], mode: Mode, policy: Policy) -> Result<Report, SchemaError> {
-    let mut report = Report {
-        verdict: Verdict::Compatible,
-        mode,
-        policy,
-        changes: Vec::new(),
-        reasons: Vec::new(),
-    };
+pub fn check_versions(
+    versions: &[SchemaSet],
+    mode: Mode,
+    policy: Policy,
+) -> Result<Report, SchemaError> {
+    let prepared = versions
+        .iter()
+        .map(|s| Prepared::new(s.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_versions_prepared(&prepared, mode, policy)
+}
+
+/// [`check_versions`] on prepared versions.
+pub fn check_versions_prepared(
+    versions: &[Prepared],
+    mode: Mode,
+    policy: Policy,
+) -> Result<Report, SchemaError> {
+    let mut report = empty_report(mode, policy);
     let Some((new, earlier)) = versions.split_last() else {
         return Ok(report);
     };
-    let skip = if mode.transitive() { 0 } else { earlier.len().saturating_sub(1) };
+    let skip = if mode.transitive() {
+        0
+    } else {
+        earlier.len().saturating_sub(1)
+    };
     for (i, old) in earlier.iter().enumerate().skip(skip) {
-        let r = check(old, new, mode, policy)?;
+        let r = check_prepared(old, new, mode, policy)?;
         report.verdict = report.verdict.and(r.verdict);
         let v = u32::try_from(i + 1).unwrap_or(u32::MAX);
         report.changes.extend(r.changes.into_iter().map(|mut c| {
             c.against_version = Some(v);
             c
         }));
-        report.reasons.extend(r.reasons.into_iter().map(|s| format!("against version {v}: {s}")));
+        report.reasons.extend(
+            r.reasons
+                .into_iter()
+                .map(|s| format!("against version {v}: {s}")),
+        );
     }
     Ok(report)
 }
 
-fn direction(writer: &SchemaSet, reader: &SchemaSet, dir: Direction, policy: Policy, report: &mut Report) -> Result<(), SchemaError> {
-    let (w, r) = match policy {
-        Policy::Strict => (writer.clone(), reader.clone()),
-        Policy::Lenient => (writer.lenient(true), reader.lenient(false)),
-    };
-    let wv = Validator::new(&w)?;
-    let rv = Validator::new(&r)?;
-    let engine = Engine::new(Sets { sides: [&w, &r] });
+fn direction(
+    (writer, w): (&SchemaSet, &View),
+    (reader, r): (&SchemaSet, &View),
+    dir: Direction,
+    report: &mut Report,
+) -> Result<(), SchemaError> {
+    let engine = Engine::new(Sets {
+        sides: [&w.set, &r.set],
+        originals: [writer, reader],
+    });
     let mut prover = Prover::new(engine);
-    let a = Expr::Node(0, Loc::from_location(&w.root()));
-    let b = Expr::Node(1, Loc::from_location(&r.root()));
+    let a = Expr::Node(0, Loc::from_location(&w.set.root()));
+    let b = Expr::Node(1, Loc::from_location(&r.set.root()));
     let outcome = match prover.sub(&a, &b) {
         Ok(o) => o,
         Err(Fatal::Schema(e)) => return Err(e),
@@ -269,14 +395,19 @@ fn direction(writer: &SchemaSet, reader: &SchemaSet, dir: Direction, policy: Pol
             report.reasons.push(format!("{label}: {why}"));
         }
         Outcome::Fails(fails) => {
+            let (wv, rv) = (w.validator()?, r.validator()?);
             let mut kept = 0;
             for f in fails {
                 // The witness must convince an independent validator, or it is not reported.
-                if !(wv.is_valid(&f.witness) && !rv.is_valid(&f.witness)) {
+                if !wv.is_valid(&f.witness) || rv.is_valid(&f.witness) {
                     continue;
                 }
-                let change = to_change(f, dir, &w, &r);
-                if !report.changes.iter().any(|c| c.direction == change.direction && c.kind == change.kind && c.path == change.path) {
+                let change = to_change(f, dir, &w.set, &r.set);
+                if !report.changes.iter().any(|c| {
+                    c.direction == change.direction
+                        && c.kind == change.kind
+                        && c.path == change.path
+                }) {
                     report.changes.push(change);
                 }
                 kept += 1;
@@ -285,7 +416,9 @@ fn direction(writer: &SchemaSet, reader: &SchemaSet, dir: Direction, policy: Pol
                 report.verdict = report.verdict.and(Verdict::Incompatible);
             } else {
                 report.verdict = report.verdict.and(Verdict::Unknown);
-                report.reasons.push(format!("{label}: no candidate witness survived re-validation"));
+                report.reasons.push(format!(
+                    "{label}: no candidate witness survived re-validation"
+                ));
             }
         }
     }
@@ -303,14 +436,30 @@ fn pointer(set: &SchemaSet, loc: &Option<Loc>) -> Option<String> {
 }
 
 fn to_change(f: Fail, dir: Direction, writer: &SchemaSet, reader: &SchemaSet) -> Change {
-    let path: String = f.path.iter().map(|s| format!("/{}", crate::schema::escape_pointer(s))).collect();
+    let path: String = f
+        .path
+        .iter()
+        .map(|s| format!("/{}", crate::schema::escape_pointer(s)))
+        .collect();
     let wp = pointer(writer, &f.sub_origin);
     let rp = pointer(reader, &f.sup_origin);
     let (old_pointer, new_pointer, msg) = match dir {
-        Direction::Backward => (wp, rp, "the new schema rejects an event the old schema accepts"),
-        Direction::Forward => (rp, wp, "the old schema rejects an event the new schema accepts"),
+        Direction::Backward => (
+            wp,
+            rp,
+            "the new schema rejects an event the old schema accepts",
+        ),
+        Direction::Forward => (
+            rp,
+            wp,
+            "the old schema rejects an event the new schema accepts",
+        ),
     };
-    let at = if path.is_empty() { "the event".to_owned() } else { path.clone() };
+    let at = if path.is_empty() {
+        "the event".to_owned()
+    } else {
+        path.clone()
+    };
     Change {
         direction: dir,
         kind: f.kind.to_owned(),

@@ -4,14 +4,14 @@
 //! `$ref` cycle met while normalising passed through no instance keyword:
 //! it is reported as a schema error instead of being followed.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
 use super::norm::*;
 use super::strings::{Patterns, StrSpec};
-use crate::schema::{Dialect, SchemaError, SchemaSet};
+use crate::schema::{Dialect, SchemaError, SchemaSet, lookup};
 
 /// Atoms a single normal form may hold before the checker gives up on it.
 const MAX_ATOMS: usize = 512;
@@ -49,27 +49,82 @@ impl From<String> for Fatal {
 pub(crate) struct Engine<'a> {
     pub sets: Sets<'a>,
     pub patterns: Patterns,
-    norms: HashMap<(Expr, Pol), Rc<Norm>>,
-    normalising: HashSet<(Expr, Pol)>,
+    norms: FxMap<(Expr, Pol), Rc<Norm>>,
+    plain: FxMap<(Side, Loc), bool>,
+    normalising: FxSet<(Expr, Pol)>,
 }
 
 /// Keywords that never reject an instance.
 const ANNOTATIONS: &[&str] = &[
-    "$schema", "$id", "$anchor", "$dynamicAnchor", "$recursiveAnchor", "$comment", "$defs",
-    "definitions", "$vocabulary", "title", "description", "default", "examples", "readOnly",
-    "writeOnly", "deprecated", "format", "contentMediaType", "contentEncoding", "contentSchema",
-    "then", "else", "minContains", "maxContains", "additionalItems", "discriminator", "nullable",
+    "$schema",
+    "$id",
+    "$anchor",
+    "$dynamicAnchor",
+    "$recursiveAnchor",
+    "$comment",
+    "$defs",
+    "definitions",
+    "$vocabulary",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "format",
+    "contentMediaType",
+    "contentEncoding",
+    "contentSchema",
+    "then",
+    "else",
+    "minContains",
+    "maxContains",
+    "additionalItems",
+    "discriminator",
+    "nullable",
     "example",
 ];
 
 /// Keywords with a rule in [`Engine::node_norm`].
 const KNOWN: &[&str] = &[
-    "type", "enum", "const", "$ref", "allOf", "anyOf", "oneOf", "not", "if", "minimum",
-    "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength",
-    "pattern", "items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains",
-    "properties", "patternProperties", "additionalProperties", "required", "minProperties",
-    "maxProperties", "propertyNames", "dependentRequired", "dependentSchemas", "dependencies",
-    "unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "$recursiveRef",
+    "type",
+    "enum",
+    "const",
+    "$ref",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "items",
+    "prefixItems",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "contains",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "required",
+    "minProperties",
+    "maxProperties",
+    "propertyNames",
+    "dependentRequired",
+    "dependentSchemas",
+    "dependencies",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "$dynamicRef",
+    "$recursiveRef",
 ];
 
 /// Keywords that can reject instances but that evreg does not model.
@@ -82,17 +137,46 @@ fn num(v: &Value) -> Option<f64> {
 }
 
 fn count(v: &Value) -> Option<u64> {
-    v.as_u64().or_else(|| v.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
+    v.as_u64().or_else(|| {
+        v.as_f64()
+            .filter(|f| *f >= 0.0 && f.fract() == 0.0)
+            .map(|f| f as u64)
+    })
 }
 
 impl<'a> Engine<'a> {
     pub fn new(sets: Sets<'a>) -> Engine<'a> {
         Engine {
             sets,
-            patterns: Patterns::default(),
-            norms: HashMap::new(),
-            normalising: HashSet::new(),
+            patterns: Patterns,
+            norms: FxMap::default(),
+            plain: FxMap::default(),
+            normalising: FxSet::default(),
         }
+    }
+
+    /// Whether two nodes are the same schema text in the same dialect, with no
+    /// keyword whose meaning depends on context (`$ref`) or that negates (`not`,
+    /// `if`, `oneOf`): then the writer's view is included in the reader's under
+    /// either policy, since LENIENT only closes the writer and opens the reader.
+    pub fn identical(&mut self, a: &Loc, b: &Loc) -> bool {
+        let [oa, ob] = self.sets.originals;
+        let (Some(va), Some(vb)) = (
+            lookup(oa.document(a.doc), &a.pointer),
+            lookup(ob.document(b.doc), &b.pointer),
+        ) else {
+            return false;
+        };
+        if oa.dialect(a.doc) != ob.dialect(b.doc) || va != vb {
+            return false;
+        }
+        let key = (0, a.clone());
+        if let Some(p) = self.plain.get(&key) {
+            return *p;
+        }
+        let p = is_plain(va);
+        self.plain.insert(key, p);
+        p
     }
 
     /// One level of `e` as atoms.
@@ -102,17 +186,23 @@ impl<'a> Engine<'a> {
             return Ok(n.clone());
         }
         if !self.normalising.insert(key.clone()) {
-            let (doc, pointer) = match e.origin() {
+            let (doc, pointer, reference) = match e.origin() {
                 Some(l) => (
                     self.sets.set(side_of(e)).doc_uri(l.doc).to_owned(),
                     l.pointer.to_string(),
+                    self.sets
+                        .value(side_of(e), l)
+                        .and_then(|v| v.get("$ref"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("#")
+                        .to_owned(),
                 ),
-                None => (String::new(), String::new()),
+                None => (String::new(), String::new(), String::new()),
             };
             return Err(Fatal::Schema(SchemaError::CyclicRef {
                 doc,
-                pointer: pointer.clone(),
-                reference: pointer,
+                pointer,
+                reference,
             }));
         }
         let result = self.norm_uncached(e, pol);
@@ -166,20 +256,27 @@ impl<'a> Engine<'a> {
     }
 
     fn node_norm(&mut self, side: Side, loc: &Loc, pol: Pol) -> Result<Norm, Fatal> {
-        let value = self.sets.value(side, loc).cloned().unwrap_or(Value::Bool(true));
+        let set: &'a SchemaSet = self.sets.sides[usize::from(side)];
+        let value: &'a Value =
+            lookup(set.document(loc.doc), &loc.pointer).unwrap_or(&Value::Bool(true));
         let obj = match value {
             Value::Bool(true) => return Ok(Norm::universe(Some(loc.clone()))),
             Value::Bool(false) => return Ok(Norm::never()),
             Value::Object(m) => m,
             _ => return Ok(Norm::universe(Some(loc.clone()))),
         };
-        let set: &'a SchemaSet = self.sets.sides[usize::from(side)];
         let dialect = set.dialect(loc.doc);
         let origin = Some(loc.clone());
-        let child = |path: &[&str]| Expr::Node(side, Loc::from_location(&set.child(&loc.location(), path)));
+        let here = loc.location();
+        let child = |path: &[&str]| {
+            Expr::Node(
+                side,
+                Loc::from_owned(SchemaSet::child_in(&here, value, path)),
+            )
+        };
         let resolve = |r: &str| -> Result<Expr, Fatal> {
-            set.resolve(&loc.location(), r)
-                .map(|l| Expr::Node(side, Loc::from_location(&l)))
+            set.resolve(&here, r)
+                .map(|l| Expr::Node(side, Loc::from_owned(l)))
                 .map_err(Fatal::Schema)
         };
         if dialect.ref_overrides_siblings() {
@@ -213,10 +310,16 @@ impl<'a> Engine<'a> {
             parts.extend((0..xs.len()).map(|i| child(&["allOf", &i.to_string()])));
         }
         if let Some(Value::Array(xs)) = obj.get("anyOf") {
-            parts.push(Expr::or((0..xs.len()).map(|i| child(&["anyOf", &i.to_string()])).collect()));
+            parts.push(Expr::or(
+                (0..xs.len())
+                    .map(|i| child(&["anyOf", &i.to_string()]))
+                    .collect(),
+            ));
         }
         if let Some(Value::Array(xs)) = obj.get("oneOf") {
-            let branches: Vec<Expr> = (0..xs.len()).map(|i| child(&["oneOf", &i.to_string()])).collect();
+            let branches: Vec<Expr> = (0..xs.len())
+                .map(|i| child(&["oneOf", &i.to_string()]))
+                .collect();
             parts.push(self.one_of(branches, pol)?);
         }
         if obj.contains_key("not") {
@@ -224,8 +327,16 @@ impl<'a> Engine<'a> {
         }
         if obj.contains_key("if") {
             let i = child(&["if"]);
-            let t = if obj.contains_key("then") { child(&["then"]) } else { Expr::Any };
-            let e = if obj.contains_key("else") { child(&["else"]) } else { Expr::Any };
+            let t = if obj.contains_key("then") {
+                child(&["then"])
+            } else {
+                Expr::Any
+            };
+            let e = if obj.contains_key("else") {
+                child(&["else"])
+            } else {
+                Expr::Any
+            };
             parts.push(Expr::or(vec![
                 Expr::and(vec![i.clone(), t]),
                 Expr::and(vec![Expr::not(i), e]),
@@ -234,28 +345,44 @@ impl<'a> Engine<'a> {
         // The node's own keywords, per type.
         let types: Vec<String> = match obj.get("type") {
             Some(Value::String(t)) => vec![t.clone()],
-            Some(Value::Array(ts)) => ts.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+            Some(Value::Array(ts)) => ts
+                .iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect(),
             _ => Vec::new(),
         };
         let mut atoms: Vec<Atom> = if obj.contains_key("type") {
-            types.iter().flat_map(|t| type_atoms(t, origin.clone())).collect()
+            types
+                .iter()
+                .flat_map(|t| type_atoms(t, origin.clone()))
+                .collect()
         } else {
             all_types(origin.clone())
         };
-        let in_place = ["allOf", "anyOf", "oneOf", "not", "if", "$ref", "dependentSchemas", "$dynamicRef", "$recursiveRef"]
-            .iter()
-            .any(|k| obj.contains_key(*k));
+        let in_place = [
+            "allOf",
+            "anyOf",
+            "oneOf",
+            "not",
+            "if",
+            "$ref",
+            "dependentSchemas",
+            "$dynamicRef",
+            "$recursiveRef",
+        ]
+        .iter()
+        .any(|k| obj.contains_key(*k));
         for atom in &mut atoms {
             match &mut atom.kind {
-                Kind::Num(n) => apply_num(n, &obj, dialect),
-                Kind::Str(s) => apply_str(s, &obj),
+                Kind::Num(n) => apply_num(n, obj, dialect),
+                Kind::Str(s) => apply_str(s, obj),
                 Kind::Arr(a) => {
-                    if let Some(r) = apply_arr(a, &obj, dialect, &child, in_place) {
+                    if let Some(r) = apply_arr(a, obj, dialect, &child, in_place) {
                         approx.push(format!("{r} at {}", loc.pointer));
                     }
                 }
                 Kind::Obj(o) => {
-                    if let Some(r) = apply_obj(o, &obj, dialect, &child, in_place) {
+                    if let Some(r) = apply_obj(o, obj, dialect, &child, in_place) {
                         approx.push(format!("{r} at {}", loc.pointer));
                     }
                 }
@@ -440,10 +567,22 @@ impl<'a> Engine<'a> {
                     min: p.min.max(q.min),
                     max: min_opt(p.max, q.max),
                     names: p.names.iter().chain(&q.names).cloned().collect(),
-                    dep_required: p.dep_required.iter().chain(&q.dep_required).cloned().collect(),
-                    dep_schemas: p.dep_schemas.iter().chain(&q.dep_schemas).cloned().collect(),
+                    dep_required: p
+                        .dep_required
+                        .iter()
+                        .chain(&q.dep_required)
+                        .cloned()
+                        .collect(),
+                    dep_schemas: p
+                        .dep_schemas
+                        .iter()
+                        .chain(&q.dep_schemas)
+                        .cloned()
+                        .collect(),
                 };
-                if o.max.is_some_and(|m| m < o.min || (o.required.len() as u64) > m) {
+                if o.max
+                    .is_some_and(|m| m < o.min || (o.required.len() as u64) > m)
+                {
                     return None;
                 }
                 Kind::Obj(o)
@@ -526,41 +665,80 @@ impl<'a> Engine<'a> {
             }
             Kind::Num(n) => {
                 if let Some(lo) = n.lo {
-                    atoms.push(same(Kind::Num(Num { hi: Some(Bound { v: lo.v, excl: !lo.excl }), ..Num::default() })));
+                    atoms.push(same(Kind::Num(Num {
+                        hi: Some(Bound {
+                            v: lo.v,
+                            excl: !lo.excl,
+                        }),
+                        ..Num::default()
+                    })));
                 }
                 if let Some(hi) = n.hi {
-                    atoms.push(same(Kind::Num(Num { lo: Some(Bound { v: hi.v, excl: !hi.excl }), ..Num::default() })));
+                    atoms.push(same(Kind::Num(Num {
+                        lo: Some(Bound {
+                            v: hi.v,
+                            excl: !hi.excl,
+                        }),
+                        ..Num::default()
+                    })));
                 }
                 if n.integer {
-                    atoms.push(same(Kind::Num(Num { non_integer: true, ..Num::default() })));
+                    atoms.push(same(Kind::Num(Num {
+                        non_integer: true,
+                        ..Num::default()
+                    })));
                 }
                 if n.non_integer {
-                    atoms.push(same(Kind::Num(Num { integer: true, ..Num::default() })));
+                    atoms.push(same(Kind::Num(Num {
+                        integer: true,
+                        ..Num::default()
+                    })));
                 }
                 for m in &n.mult {
-                    atoms.push(same(Kind::Num(Num { not_mult: vec![*m], ..Num::default() })));
+                    atoms.push(same(Kind::Num(Num {
+                        not_mult: vec![*m],
+                        ..Num::default()
+                    })));
                 }
                 for m in &n.not_mult {
-                    atoms.push(same(Kind::Num(Num { mult: vec![*m], ..Num::default() })));
+                    atoms.push(same(Kind::Num(Num {
+                        mult: vec![*m],
+                        ..Num::default()
+                    })));
                 }
             }
             Kind::Str(s) => {
                 if s.min > 0 {
-                    atoms.push(same(Kind::Str(StrSpec { max: Some(s.min - 1), ..StrSpec::any() })));
+                    atoms.push(same(Kind::Str(StrSpec {
+                        max: Some(s.min - 1),
+                        ..StrSpec::any()
+                    })));
                 }
                 if let Some(m) = s.max {
-                    atoms.push(same(Kind::Str(StrSpec { min: m + 1, ..StrSpec::any() })));
+                    atoms.push(same(Kind::Str(StrSpec {
+                        min: m + 1,
+                        ..StrSpec::any()
+                    })));
                 }
                 for (p, pos) in &s.pats {
-                    atoms.push(same(Kind::Str(StrSpec { pats: vec![(p.clone(), !pos)], ..StrSpec::any() })));
+                    atoms.push(same(Kind::Str(StrSpec {
+                        pats: vec![(p.clone(), !pos)],
+                        ..StrSpec::any()
+                    })));
                 }
             }
             Kind::Arr(x) => {
                 if x.min > 0 {
-                    atoms.push(same(Kind::Arr(Arr { max: Some(x.min - 1), ..Arr::default() })));
+                    atoms.push(same(Kind::Arr(Arr {
+                        max: Some(x.min - 1),
+                        ..Arr::default()
+                    })));
                 }
                 if let Some(m) = x.max {
-                    atoms.push(same(Kind::Arr(Arr { min: m + 1, ..Arr::default() })));
+                    atoms.push(same(Kind::Arr(Arr {
+                        min: m + 1,
+                        ..Arr::default()
+                    })));
                 }
                 for shape in &x.shapes {
                     for (i, e) in shape.prefix.iter().enumerate() {
@@ -571,14 +749,21 @@ impl<'a> Engine<'a> {
                         prefix.push(Expr::not(e.clone()));
                         atoms.push(same(Kind::Arr(Arr {
                             min: i as u64 + 1,
-                            shapes: vec![ArrShape { prefix, rest: Expr::Any }],
+                            shapes: vec![ArrShape {
+                                prefix,
+                                rest: Expr::Any,
+                            }],
                             ..Arr::default()
                         })));
                     }
                     if shape.rest != Expr::Any {
                         if shape.prefix.is_empty() {
                             atoms.push(same(Kind::Arr(Arr {
-                                contains: vec![Contains { e: Expr::not(shape.rest.clone()), min: 1, max: None }],
+                                contains: vec![Contains {
+                                    e: Expr::not(shape.rest.clone()),
+                                    min: 1,
+                                    max: None,
+                                }],
                                 ..Arr::default()
                             })));
                         } else {
@@ -589,13 +774,21 @@ impl<'a> Engine<'a> {
                 for c in &x.contains {
                     if c.min > 0 {
                         atoms.push(same(Kind::Arr(Arr {
-                            contains: vec![Contains { e: c.e.clone(), min: 0, max: Some(c.min - 1) }],
+                            contains: vec![Contains {
+                                e: c.e.clone(),
+                                min: 0,
+                                max: Some(c.min - 1),
+                            }],
                             ..Arr::default()
                         })));
                     }
                     if let Some(m) = c.max {
                         atoms.push(same(Kind::Arr(Arr {
-                            contains: vec![Contains { e: c.e.clone(), min: m + 1, max: None }],
+                            contains: vec![Contains {
+                                e: c.e.clone(),
+                                min: m + 1,
+                                max: None,
+                            }],
                             ..Arr::default()
                         })));
                     }
@@ -606,10 +799,16 @@ impl<'a> Engine<'a> {
             }
             Kind::Obj(o) => {
                 if o.min > 0 {
-                    atoms.push(same(Kind::Obj(Obj { max: Some(o.min - 1), ..Obj::default() })));
+                    atoms.push(same(Kind::Obj(Obj {
+                        max: Some(o.min - 1),
+                        ..Obj::default()
+                    })));
                 }
                 if let Some(m) = o.max {
-                    atoms.push(same(Kind::Obj(Obj { min: m + 1, ..Obj::default() })));
+                    atoms.push(same(Kind::Obj(Obj {
+                        min: m + 1,
+                        ..Obj::default()
+                    })));
                 }
                 let absent = |p: &str| ObjShape {
                     props: BTreeMap::from([(p.to_owned(), Expr::Never)]),
@@ -617,7 +816,10 @@ impl<'a> Engine<'a> {
                     additional: Expr::Any,
                 };
                 for r in &o.required {
-                    atoms.push(same(Kind::Obj(Obj { shapes: vec![absent(r)], ..Obj::default() })));
+                    atoms.push(same(Kind::Obj(Obj {
+                        shapes: vec![absent(r)],
+                        ..Obj::default()
+                    })));
                 }
                 for shape in &o.shapes {
                     for (p, e) in &shape.props {
@@ -634,8 +836,14 @@ impl<'a> Engine<'a> {
                             ..Obj::default()
                         })));
                     }
-                    if shape.additional != Expr::Any || shape.patterns.iter().any(|(_, e)| *e != Expr::Any) {
-                        whole_type_if_over(&mut approx, &mut atoms, "additionalProperties/patternProperties");
+                    if shape.additional != Expr::Any
+                        || shape.patterns.iter().any(|(_, e)| *e != Expr::Any)
+                    {
+                        whole_type_if_over(
+                            &mut approx,
+                            &mut atoms,
+                            "additionalProperties/patternProperties",
+                        );
                     }
                 }
                 if o.names.iter().any(|e| *e != Expr::Any) {
@@ -726,7 +934,13 @@ impl<'a> Engine<'a> {
         })
     }
 
-    fn admits_obj(&mut self, o: &Obj, m: &Map<String, Value>, whole: &Value, pol: Pol) -> Result<bool, String> {
+    fn admits_obj(
+        &mut self,
+        o: &Obj,
+        m: &Map<String, Value>,
+        whole: &Value,
+        pol: Pol,
+    ) -> Result<bool, String> {
         let n = m.len() as u64;
         if n < o.min || o.max.is_some_and(|x| n > x) {
             return Ok(false);
@@ -826,6 +1040,29 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// No `$ref`, negation or dynamic reference anywhere below (keys in data count too: conservative).
+fn is_plain(v: &Value) -> bool {
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if matches!(
+                        k.as_str(),
+                        "$ref" | "not" | "if" | "oneOf" | "$dynamicRef" | "$recursiveRef"
+                    ) {
+                        return false;
+                    }
+                    stack.push(x);
+                }
+            }
+            Value::Array(a) => stack.extend(a),
+            _ => {}
+        }
+    }
+    true
+}
+
 pub(crate) fn side_of(e: &Expr) -> Side {
     match e {
         Expr::Node(s, _) => *s,
@@ -845,11 +1082,13 @@ fn min_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 fn apply_num(n: &mut Num, obj: &Map<String, Value>, dialect: Dialect) {
     let bound = |v: f64, excl: bool| Some(Bound { v, excl });
     if let Some(x) = obj.get("minimum").and_then(num) {
-        let excl = dialect == Dialect::Draft4 && obj.get("exclusiveMinimum") == Some(&Value::Bool(true));
+        let excl =
+            dialect == Dialect::Draft4 && obj.get("exclusiveMinimum") == Some(&Value::Bool(true));
         n.lo = tighter(n.lo, bound(x, excl), true);
     }
     if let Some(x) = obj.get("maximum").and_then(num) {
-        let excl = dialect == Dialect::Draft4 && obj.get("exclusiveMaximum") == Some(&Value::Bool(true));
+        let excl =
+            dialect == Dialect::Draft4 && obj.get("exclusiveMaximum") == Some(&Value::Bool(true));
         n.hi = tighter(n.hi, bound(x, excl), false);
     }
     if let Some(x) = obj.get("exclusiveMinimum").and_then(num) {
@@ -897,15 +1136,20 @@ fn apply_arr(
     let (prefix, rest): (Vec<Expr>, Option<Expr>) = if dialect.tuple_items() {
         match obj.get("items") {
             Some(Value::Array(xs)) => (
-                (0..xs.len()).map(|i| child(&["items", &i.to_string()])).collect(),
-                obj.get("additionalItems").map(|_| child(&["additionalItems"])),
+                (0..xs.len())
+                    .map(|i| child(&["items", &i.to_string()]))
+                    .collect(),
+                obj.get("additionalItems")
+                    .map(|_| child(&["additionalItems"])),
             ),
             Some(_) => (Vec::new(), Some(child(&["items"]))),
             None => (Vec::new(), None),
         }
     } else {
         let prefix = match obj.get("prefixItems") {
-            Some(Value::Array(xs)) => (0..xs.len()).map(|i| child(&["prefixItems", &i.to_string()])).collect(),
+            Some(Value::Array(xs)) => (0..xs.len())
+                .map(|i| child(&["prefixItems", &i.to_string()]))
+                .collect(),
             _ => Vec::new(),
         };
         (prefix, obj.get("items").map(|_| child(&["items"])))
@@ -931,9 +1175,17 @@ fn apply_arr(
         let min = obj.get("minContains").and_then(count).unwrap_or(1);
         let max = obj.get("maxContains").and_then(count);
         if dialect == Dialect::Draft202012 || dialect == Dialect::Draft201909 {
-            a.contains.push(Contains { e: child(&["contains"]), min, max });
+            a.contains.push(Contains {
+                e: child(&["contains"]),
+                min,
+                max,
+            });
         } else {
-            a.contains.push(Contains { e: child(&["contains"]), min: 1, max: None });
+            a.contains.push(Contains {
+                e: child(&["contains"]),
+                min: 1,
+                max: None,
+            });
         }
     }
     note
@@ -955,10 +1207,14 @@ fn apply_obj(
         o.max = min_opt(o.max, Some(x));
     }
     if let Some(Value::Array(rs)) = obj.get("required") {
-        o.required.extend(rs.iter().filter_map(|r| r.as_str().map(str::to_owned)));
+        o.required
+            .extend(rs.iter().filter_map(|r| r.as_str().map(str::to_owned)));
     }
     let props: BTreeMap<String, Expr> = match obj.get("properties") {
-        Some(Value::Object(m)) => m.keys().map(|k| (k.clone(), child(&["properties", k]))).collect(),
+        Some(Value::Object(m)) => m
+            .keys()
+            .map(|k| (k.clone(), child(&["properties", k])))
+            .collect(),
         _ => BTreeMap::new(),
     };
     let patterns: Vec<(Rc<str>, Expr)> = match obj.get("patternProperties") {
@@ -968,10 +1224,14 @@ fn apply_obj(
             .collect(),
         _ => Vec::new(),
     };
-    let mut additional = obj.get("additionalProperties").map(|_| child(&["additionalProperties"]));
+    let mut additional = obj
+        .get("additionalProperties")
+        .map(|_| child(&["additionalProperties"]));
     if modern && obj.contains_key("unevaluatedProperties") && additional.is_none() {
         if in_place {
-            note = Some("unevaluatedProperties beside in-place applicators is approximated".to_owned());
+            note = Some(
+                "unevaluatedProperties beside in-place applicators is approximated".to_owned(),
+            );
         } else {
             additional = Some(child(&["unevaluatedProperties"]));
         }
@@ -989,22 +1249,30 @@ fn apply_obj(
     if let Some(Value::Object(m)) = obj.get("dependentRequired").filter(|_| modern) {
         for (p, qs) in m {
             if let Value::Array(qs) = qs {
-                o.dep_required
-                    .push((p.clone(), qs.iter().filter_map(|q| q.as_str().map(str::to_owned)).collect()));
+                o.dep_required.push((
+                    p.clone(),
+                    qs.iter()
+                        .filter_map(|q| q.as_str().map(str::to_owned))
+                        .collect(),
+                ));
             }
         }
     }
     if let Some(Value::Object(m)) = obj.get("dependentSchemas").filter(|_| modern) {
         for p in m.keys() {
-            o.dep_schemas.push((p.clone(), child(&["dependentSchemas", p])));
+            o.dep_schemas
+                .push((p.clone(), child(&["dependentSchemas", p])));
         }
     }
     if let Some(Value::Object(m)) = obj.get("dependencies").filter(|_| !modern) {
         for (p, d) in m {
             match d {
-                Value::Array(qs) => o
-                    .dep_required
-                    .push((p.clone(), qs.iter().filter_map(|q| q.as_str().map(str::to_owned)).collect())),
+                Value::Array(qs) => o.dep_required.push((
+                    p.clone(),
+                    qs.iter()
+                        .filter_map(|q| q.as_str().map(str::to_owned))
+                        .collect(),
+                )),
                 _ => o.dep_schemas.push((p.clone(), child(&["dependencies", p]))),
             }
         }

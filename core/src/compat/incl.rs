@@ -6,7 +6,7 @@
 //! not cached. Every witness built here is re-checked against both normal
 //! forms before it is returned, and against the `jsonschema` crate by the caller.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
@@ -16,7 +16,7 @@ use super::norm::*;
 use super::strings::{Search, StrSpec};
 
 /// Nested inclusion questions one check may ask before answering `unknown`.
-const STEP_BUDGET: usize = 50_000;
+const STEP_BUDGET: usize = 300_000;
 /// How deep nested questions may go.
 const MAX_NESTING: usize = 200;
 /// The largest array or object a witness may be.
@@ -54,12 +54,12 @@ type Key = (Expr, Expr);
 
 pub(crate) struct Prover<'a> {
     pub eng: Engine<'a>,
-    stack: HashMap<Key, usize>,
+    stack: FxMap<Key, usize>,
     depth: usize,
     low: usize,
     steps: usize,
-    cache: HashMap<Key, Outcome>,
-    examples: HashMap<Expr, Option<Value>>,
+    cache: FxMap<Key, Outcome>,
+    examples: FxMap<Expr, Option<Value>>,
 }
 
 type R<T> = Result<T, Fatal>;
@@ -104,12 +104,12 @@ impl<'a> Prover<'a> {
     pub fn new(eng: Engine<'a>) -> Prover<'a> {
         Prover {
             eng,
-            stack: HashMap::new(),
+            stack: FxMap::default(),
             depth: 0,
             low: usize::MAX,
             steps: 0,
-            cache: HashMap::new(),
-            examples: HashMap::new(),
+            cache: FxMap::default(),
+            examples: FxMap::default(),
         }
     }
 
@@ -117,6 +117,11 @@ impl<'a> Prover<'a> {
     pub fn sub(&mut self, a: &Expr, b: &Expr) -> Result<Outcome, Fatal> {
         if *a == Expr::Never || *b == Expr::Any || a == b {
             return Ok(Outcome::Holds);
+        }
+        if let (Expr::Node(0, la), Expr::Node(1, lb)) = (a, b) {
+            if self.eng.identical(la, lb) {
+                return Ok(Outcome::Holds);
+            }
         }
         let key = (a.clone(), b.clone());
         if let Some(&i) = self.stack.get(&key) {
@@ -127,7 +132,9 @@ impl<'a> Prover<'a> {
             return Ok(o.clone());
         }
         if self.depth > MAX_NESTING {
-            return Ok(Outcome::Unknown("schemas nest too deeply to compare".to_owned()));
+            return Ok(Outcome::Unknown(
+                "schemas nest too deeply to compare".to_owned(),
+            ));
         }
         if self.steps > STEP_BUDGET {
             return Ok(Outcome::Unknown("comparison budget exhausted".to_owned()));
@@ -199,19 +206,39 @@ impl<'a> Prover<'a> {
             let mut fails = Vec::new();
             for v in values {
                 if !self.eng.admits_norm(nb, &v, Pol::Under)? {
-                    let has_type = nb.atoms.iter().any(|b| b.type_name() == json_type(&v)
-                        || (b.type_name() == "number" && json_type(&v) == "integer"));
+                    let has_type = nb.atoms.iter().any(|b| {
+                        b.type_name() == json_type(&v)
+                            || (b.type_name() == "number" && json_type(&v) == "integer")
+                    });
                     let (kind, detail) = match (&a.kind, has_type) {
-                        (_, false) => ("TYPE_NARROWED", format!("{} values are no longer accepted", json_type(&v))),
-                        (Kind::Value(..), true) => ("ENUM_NARROWED", format!("the value {v} is no longer accepted")),
-                        _ => ("VALUE_NARROWED", format!("the value {v} is no longer accepted")),
+                        (_, false) => (
+                            "TYPE_NARROWED",
+                            format!("{} values are no longer accepted", json_type(&v)),
+                        ),
+                        (Kind::Value(..), true) => (
+                            "ENUM_NARROWED",
+                            format!("the value {v} is no longer accepted"),
+                        ),
+                        _ => (
+                            "VALUE_NARROWED",
+                            format!("the value {v} is no longer accepted"),
+                        ),
                     };
                     fails.push(fail(kind, v, detail));
                 }
             }
-            return Ok(if fails.is_empty() { Outcome::Holds } else { Outcome::Fails(fails) });
+            return Ok(if fails.is_empty() {
+                Outcome::Holds
+            } else {
+                Outcome::Fails(fails)
+            });
         }
-        let bs: Vec<Atom> = nb.atoms.iter().filter(|b| same_family(a, b)).cloned().collect();
+        let bs: Vec<Atom> = nb
+            .atoms
+            .iter()
+            .filter(|b| same_family(a, b))
+            .cloned()
+            .collect();
         let res = match &a.kind {
             Kind::Num(_) => self.sub_num(a, &bs)?,
             Kind::Str(_) => self.sub_str(a, &bs)?,
@@ -222,7 +249,9 @@ impl<'a> Prover<'a> {
             Outcome::Fails(fs) => {
                 let mut kept = Vec::new();
                 for mut f in fs {
-                    if self.eng.admits_atom(a, &f.witness, Pol::Over)? && !self.eng.admits_norm(nb, &f.witness, Pol::Under)? {
+                    if self.eng.admits_atom(a, &f.witness, Pol::Over)?
+                        && !self.eng.admits_norm(nb, &f.witness, Pol::Under)?
+                    {
                         if f.sub_origin.is_none() {
                             f.sub_origin = a.origin.clone();
                         }
@@ -243,12 +272,22 @@ impl<'a> Prover<'a> {
                 let mut fs = Vec::new();
                 for b in &bs {
                     for e in &b.except {
-                        if self.eng.admits_atom(a, e, Pol::Over)? && !self.eng.admits_norm(nb, e, Pol::Under)? {
-                            fs.push(fail("VALUE_EXCLUDED", (**e).clone(), format!("the value {e} is no longer accepted")));
+                        if self.eng.admits_atom(a, e, Pol::Over)?
+                            && !self.eng.admits_norm(nb, e, Pol::Under)?
+                        {
+                            fs.push(fail(
+                                "VALUE_EXCLUDED",
+                                (**e).clone(),
+                                format!("the value {e} is no longer accepted"),
+                            ));
                         }
                     }
                 }
-                if fs.is_empty() { Outcome::Holds } else { Outcome::Fails(fs) }
+                if fs.is_empty() {
+                    Outcome::Holds
+                } else {
+                    Outcome::Fails(fs)
+                }
             }
             u => u,
         };
@@ -296,8 +335,19 @@ impl<'a> Prover<'a> {
     }
 
     fn sub_num(&mut self, a: &Atom, bs: &[Atom]) -> R<Outcome> {
-        let Kind::Num(an) = &a.kind else { return Ok(Outcome::Unknown(String::new())) };
-        let bnums: Vec<&Num> = bs.iter().filter_map(|b| if let Kind::Num(n) = &b.kind { Some(n) } else { None }).collect();
+        let Kind::Num(an) = &a.kind else {
+            return Ok(Outcome::Unknown(String::new()));
+        };
+        let bnums: Vec<&Num> = bs
+            .iter()
+            .filter_map(|b| {
+                if let Kind::Num(n) = &b.kind {
+                    Some(n)
+                } else {
+                    None
+                }
+            })
+            .collect();
         if bnums.iter().any(|b| num_covers(an, b)) {
             return Ok(Outcome::Holds);
         }
@@ -305,10 +355,16 @@ impl<'a> Prover<'a> {
             let v = number(x);
             if an.admits(x)
                 && !a.except.iter().any(|e| json_eq(e, &v))
-                && bs.iter().all(|b| !matches!(&b.kind, Kind::Num(n) if n.admits(x)) || b.except.iter().any(|e| json_eq(e, &v)))
+                && bs.iter().all(|b| {
+                    !matches!(&b.kind, Kind::Num(n) if n.admits(x))
+                        || b.except.iter().any(|e| json_eq(e, &v))
+                })
             {
                 let (kind, detail) = match bnums.first() {
-                    None => ("TYPE_NARROWED", format!("{} values are no longer accepted", a.type_name())),
+                    None => (
+                        "TYPE_NARROWED",
+                        format!("{} values are no longer accepted", a.type_name()),
+                    ),
                     Some(b) => num_kind(b, x),
                 };
                 return Ok(Outcome::Fails(vec![Fail {
@@ -324,18 +380,25 @@ impl<'a> Prover<'a> {
         if num_empty(an) {
             return Ok(Outcome::Holds);
         }
-        Ok(Outcome::Unknown("could not decide a numeric range inclusion".to_owned()))
+        Ok(Outcome::Unknown(
+            "could not decide a numeric range inclusion".to_owned(),
+        ))
     }
 
     fn sub_str(&mut self, a: &Atom, bs: &[Atom]) -> R<Outcome> {
-        let Kind::Str(spec) = &a.kind else { return Ok(Outcome::Unknown(String::new())) };
+        let Kind::Str(spec) = &a.kind else {
+            return Ok(Outcome::Unknown(String::new()));
+        };
         let mut want = spec.clone();
         let strings = |vs: &[Rc<Value>]| -> Vec<String> {
-            vs.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+            vs.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
         };
         let a_ex = strings(&a.except);
         if !a_ex.is_empty() {
-            want.pats.push((literal_alternation(a_ex.iter().map(String::as_str)), false));
+            want.pats
+                .push((literal_alternation(a_ex.iter().map(String::as_str)), false));
         }
         let mut avoid = Vec::new();
         for b in bs {
@@ -343,7 +406,8 @@ impl<'a> Prover<'a> {
                 let mut s = s.clone();
                 let ex = strings(&b.except);
                 if !ex.is_empty() {
-                    s.pats.push((literal_alternation(ex.iter().map(String::as_str)), false));
+                    s.pats
+                        .push((literal_alternation(ex.iter().map(String::as_str)), false));
                 }
                 avoid.push(s);
             }
@@ -352,10 +416,22 @@ impl<'a> Prover<'a> {
             Search::Found(s) => {
                 let n = s.chars().count() as u64;
                 let (kind, detail) = match avoid.first() {
-                    None => ("TYPE_NARROWED", "string values are no longer accepted".to_owned()),
-                    Some(b) if n < b.min => ("MIN_LENGTH_INCREASED", format!("strings shorter than {} are no longer accepted", b.min)),
-                    Some(StrSpec { max: Some(m), .. }) if n > *m => ("MAX_LENGTH_DECREASED", format!("strings longer than {m} are no longer accepted")),
-                    Some(_) => ("PATTERN_NARROWED", format!("the string {s:?} no longer matches")),
+                    None => (
+                        "TYPE_NARROWED",
+                        "string values are no longer accepted".to_owned(),
+                    ),
+                    Some(b) if n < b.min => (
+                        "MIN_LENGTH_INCREASED",
+                        format!("strings shorter than {} are no longer accepted", b.min),
+                    ),
+                    Some(StrSpec { max: Some(m), .. }) if n > *m => (
+                        "MAX_LENGTH_DECREASED",
+                        format!("strings longer than {m} are no longer accepted"),
+                    ),
+                    Some(_) => (
+                        "PATTERN_NARROWED",
+                        format!("the string {s:?} no longer matches"),
+                    ),
                 };
                 Outcome::Fails(vec![Fail {
                     witness: Value::String(s),
@@ -392,7 +468,10 @@ impl<'a> Prover<'a> {
             if self.provably_empty(a)? {
                 return Ok(Outcome::Holds);
             }
-            return Ok(Outcome::Unknown(format!("could not build a {} instance", a.type_name())));
+            return Ok(Outcome::Unknown(format!(
+                "could not build a {} instance",
+                a.type_name()
+            )));
         }
         let mut first: Option<Outcome> = None;
         let mut candidates = Vec::new();
@@ -416,7 +495,10 @@ impl<'a> Prover<'a> {
         if bs.len() == 1 {
             return Ok(first.unwrap_or(Outcome::Holds));
         }
-        let union = Norm { atoms: bs.to_vec(), approx: Vec::new() };
+        let union = Norm {
+            atoms: bs.to_vec(),
+            approx: Vec::new(),
+        };
         let mut escaping = Vec::new();
         for f in candidates {
             if !self.eng.admits_norm(&union, &f.witness, Pol::Under)? {
@@ -424,7 +506,11 @@ impl<'a> Prover<'a> {
             }
         }
         Ok(if escaping.is_empty() {
-            Outcome::Unknown(format!("could not decide inclusion in a union of {} {} schemas", bs.len(), a.type_name()))
+            Outcome::Unknown(format!(
+                "could not decide inclusion in a union of {} {} schemas",
+                bs.len(),
+                a.type_name()
+            ))
         } else {
             Outcome::Fails(escaping)
         })
@@ -464,7 +550,9 @@ impl<'a> Prover<'a> {
                 Ok(false)
             }
             Kind::Obj(o) => {
-                if o.max.is_some_and(|m| m < o.min || (o.required.len() as u64) > m) {
+                if o.max
+                    .is_some_and(|m| m < o.min || (o.required.len() as u64) > m)
+                {
                     return Ok(true);
                 }
                 for r in &o.required {
@@ -506,14 +594,25 @@ impl<'a> Prover<'a> {
         };
         if x.min < y.min {
             match self.example_arr(x, x.min, &[], false)? {
-                Some(w) => fails.push(simple("MIN_ITEMS_INCREASED", w, format!("arrays with fewer than {} items are no longer accepted", y.min))),
+                Some(w) => fails.push(simple(
+                    "MIN_ITEMS_INCREASED",
+                    w,
+                    format!(
+                        "arrays with fewer than {} items are no longer accepted",
+                        y.min
+                    ),
+                )),
                 None => note(&mut unknown, "could not build a short array".into()),
             }
         }
         if let Some(ym) = y.max {
             if amax.is_none_or(|m| m > ym) {
                 match self.example_arr(x, (ym + 1).max(x.min), &[], false)? {
-                    Some(w) => fails.push(simple("MAX_ITEMS_DECREASED", w, format!("arrays with more than {ym} items are no longer accepted"))),
+                    Some(w) => fails.push(simple(
+                        "MAX_ITEMS_DECREASED",
+                        w,
+                        format!("arrays with more than {ym} items are no longer accepted"),
+                    )),
                     None => note(&mut unknown, "could not build a long array".into()),
                 }
             }
@@ -534,7 +633,10 @@ impl<'a> Prover<'a> {
                         let len = (i as u64 + 1).max(x.min);
                         match self.example_arr(x, len, &[(i, f.witness.clone())], false)? {
                             Some(w) => fails.push(f.nest(i.to_string(), w)),
-                            None => note(&mut unknown, "could not build an array around a rejected item".into()),
+                            None => note(
+                                &mut unknown,
+                                "could not build an array around a rejected item".into(),
+                            ),
                         }
                     }
                 }
@@ -543,8 +645,15 @@ impl<'a> Prover<'a> {
         }
         if y.unique && !x.unique && amax.is_none_or(|m| m >= 2) {
             match self.example_arr(x, x.min.max(2), &[], true)? {
-                Some(w) => fails.push(simple("UNIQUE_ITEMS_ADDED", w, "arrays with repeated items are no longer accepted".into())),
-                None => note(&mut unknown, "could not build an array with a repeated item".into()),
+                Some(w) => fails.push(simple(
+                    "UNIQUE_ITEMS_ADDED",
+                    w,
+                    "arrays with repeated items are no longer accepted".into(),
+                )),
+                None => note(
+                    &mut unknown,
+                    "could not build an array with a repeated item".into(),
+                ),
             }
         }
         for c in &y.contains {
@@ -557,7 +666,15 @@ impl<'a> Prover<'a> {
             if c.min > 0 {
                 // An array of `x` none of whose items is in `c`.
                 let avoid = Arr {
-                    shapes: x.shapes.iter().cloned().chain([ArrShape { prefix: Vec::new(), rest: Expr::not(c.e.clone()) }]).collect(),
+                    shapes: x
+                        .shapes
+                        .iter()
+                        .cloned()
+                        .chain([ArrShape {
+                            prefix: Vec::new(),
+                            rest: Expr::not(c.e.clone()),
+                        }])
+                        .collect(),
                     ..x.clone()
                 };
                 let mut built = None;
@@ -568,11 +685,21 @@ impl<'a> Prover<'a> {
                     }
                 }
                 match built {
-                    Some(w) => fails.push(simple("CONTAINS_ADDED", w, "arrays must now contain a matching item".into())),
-                    None => note(&mut unknown, "could not decide a contains constraint".into()),
+                    Some(w) => fails.push(simple(
+                        "CONTAINS_ADDED",
+                        w,
+                        "arrays must now contain a matching item".into(),
+                    )),
+                    None => note(
+                        &mut unknown,
+                        "could not decide a contains constraint".into(),
+                    ),
                 }
             } else {
-                note(&mut unknown, "could not decide a maxContains constraint".into());
+                note(
+                    &mut unknown,
+                    "could not decide a maxContains constraint".into(),
+                );
             }
         }
         Ok(if !fails.is_empty() {
@@ -586,7 +713,7 @@ impl<'a> Prover<'a> {
 
     fn contains_proven(&mut self, x: &Arr, c: &Contains, k: usize, amax: Option<u64>) -> R<bool> {
         if let Some(m) = c.max {
-            if !amax.is_some_and(|am| am <= m) {
+            if amax.is_none_or(|am| am > m) {
                 return Ok(false);
             }
         }
@@ -618,7 +745,13 @@ impl<'a> Prover<'a> {
     }
 
     /// An array of `x` with `len` items, some fixed; `dup` repeats the first item.
-    fn example_arr(&mut self, x: &Arr, len: u64, fixed: &[(usize, Value)], dup: bool) -> R<Option<Value>> {
+    fn example_arr(
+        &mut self,
+        x: &Arr,
+        len: u64,
+        fixed: &[(usize, Value)],
+        dup: bool,
+    ) -> R<Option<Value>> {
         if len > MAX_WITNESS_SIZE || len < x.min || x.max.is_some_and(|m| len > m) {
             return Ok(None);
         }
@@ -634,7 +767,10 @@ impl<'a> Prover<'a> {
             }
             let mut e = x.item(i);
             if x.unique && !items.is_empty() && !dup {
-                e = Expr::and(vec![e, Expr::not(Expr::or(items.iter().map(Expr::lit).collect()))]);
+                e = Expr::and(vec![
+                    e,
+                    Expr::not(Expr::or(items.iter().map(Expr::lit).collect())),
+                ]);
             }
             match self.example(&e)? {
                 Some(v) => items.push(v),
@@ -654,7 +790,9 @@ impl<'a> Prover<'a> {
                     return Ok(None);
                 }
                 j -= 1;
-                if fixed.iter().any(|(f, _)| *f == j) || self.eng.admits(&c.e, &items[j], Pol::Over)? {
+                if fixed.iter().any(|(f, _)| *f == j)
+                    || self.eng.admits(&c.e, &items[j], Pol::Over)?
+                {
                     continue;
                 }
                 match self.example(&Expr::and(vec![x.item(j), c.e.clone()]))? {
@@ -685,8 +823,16 @@ impl<'a> Prover<'a> {
         };
         for r in y.required.difference(&x.required) {
             match self.example_obj(x, &[], &[r.as_str()], 0)? {
-                Some(w) => fails.push(simple("REQUIRED_PROPERTY_ADDED", w, vec![r.clone()], format!("property {r:?} is now required"))),
-                None => note(&mut unknown, format!("could not build an object without {r:?}")),
+                Some(w) => fails.push(simple(
+                    "REQUIRED_PROPERTY_ADDED",
+                    w,
+                    vec![r.clone()],
+                    format!("property {r:?} is now required"),
+                )),
+                None => note(
+                    &mut unknown,
+                    format!("could not build an object without {r:?}"),
+                ),
             }
         }
         let names: BTreeSet<String> = x.declared().union(&y.declared()).cloned().collect();
@@ -710,7 +856,10 @@ impl<'a> Prover<'a> {
                                 }
                                 fails.push(f);
                             }
-                            None => note(&mut unknown, format!("could not build an object around property {n:?}")),
+                            None => note(
+                                &mut unknown,
+                                format!("could not build an object around property {n:?}"),
+                            ),
                         }
                     }
                 }
@@ -725,7 +874,12 @@ impl<'a> Prover<'a> {
             note(&mut unknown, "too many patternProperties to compare".into());
         } else {
             for mask in 0u32..(1 << pats.len()) {
-                let matching: Vec<Rc<str>> = pats.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, p)| p.clone()).collect();
+                let matching: Vec<Rc<str>> = pats
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .map(|(_, p)| p.clone())
+                    .collect();
                 let vb = Engine::region_schema(y, &matching);
                 if vb == Expr::Any {
                     continue;
@@ -740,9 +894,14 @@ impl<'a> Prover<'a> {
                     Outcome::Fails(fs) => fs,
                 };
                 let mut spec = StrSpec::any();
-                spec.pats = pats.iter().enumerate().map(|(i, p)| (p.clone(), mask & (1 << i) != 0)).collect();
+                spec.pats = pats
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.clone(), mask & (1 << i) != 0))
+                    .collect();
                 if !names.is_empty() {
-                    spec.pats.push((literal_alternation(names.iter().map(String::as_str)), false));
+                    spec.pats
+                        .push((literal_alternation(names.iter().map(String::as_str)), false));
                 }
                 let name = match self.fresh_name(x, &spec)? {
                     Some(n) => n,
@@ -755,11 +914,16 @@ impl<'a> Prover<'a> {
                             let mut f = f.nest(name.clone(), w);
                             if removed {
                                 f.kind = "ADDITIONAL_PROPERTIES_NARROWED";
-                                f.detail = format!("undeclared properties such as {name:?} are no longer accepted");
+                                f.detail = format!(
+                                    "undeclared properties such as {name:?} are no longer accepted"
+                                );
                             }
                             fails.push(f);
                         }
-                        None => note(&mut unknown, "could not build an object with an extra property".into()),
+                        None => note(
+                            &mut unknown,
+                            "could not build an object with an extra property".into(),
+                        ),
                     }
                 }
             }
@@ -767,23 +931,33 @@ impl<'a> Prover<'a> {
         if y.min > x.min && (x.required.len() as u64) < y.min {
             match self.example_obj(x, &[], &[], 0)? {
                 Some(w) if (w.as_object().map_or(0, Map::len) as u64) < y.min => {
-                    fails.push(simple("MIN_PROPERTIES_INCREASED", w, Vec::new(), format!("objects with fewer than {} properties are no longer accepted", y.min)))
+                    fails.push(simple(
+                        "MIN_PROPERTIES_INCREASED",
+                        w,
+                        Vec::new(),
+                        format!(
+                            "objects with fewer than {} properties are no longer accepted",
+                            y.min
+                        ),
+                    ))
                 }
                 _ => note(&mut unknown, "could not decide minProperties".into()),
             }
         }
         if let Some(ym) = y.max {
-            let cap = match self.closed_names(x)? {
-                Some(ns) => Some(ns.len() as u64),
-                None => None,
-            };
+            let cap = self.closed_names(x)?.map(|ns| ns.len() as u64);
             let cap = match (cap, x.max) {
                 (Some(c), Some(m)) => Some(c.min(m)),
                 (c, m) => c.or(m),
             };
             if cap.is_none_or(|c| c > ym) {
                 match self.example_obj(x, &[], &[], ym + 1)? {
-                    Some(w) => fails.push(simple("MAX_PROPERTIES_DECREASED", w, Vec::new(), format!("objects with more than {ym} properties are no longer accepted"))),
+                    Some(w) => fails.push(simple(
+                        "MAX_PROPERTIES_DECREASED",
+                        w,
+                        Vec::new(),
+                        format!("objects with more than {ym} properties are no longer accepted"),
+                    )),
                     None => note(&mut unknown, "could not decide maxProperties".into()),
                 }
             }
@@ -818,7 +992,9 @@ impl<'a> Prover<'a> {
                     parts.extend(x.names.iter().cloned());
                     match self.sub(&Expr::and(parts), bn)? {
                         Outcome::Holds => continue,
-                        Outcome::Fails(fs) => fs.into_iter().find_map(|f| f.witness.as_str().map(str::to_owned)),
+                        Outcome::Fails(fs) => fs
+                            .into_iter()
+                            .find_map(|f| f.witness.as_str().map(str::to_owned)),
                         Outcome::Unknown(r) => {
                             note(&mut unknown, r);
                             continue;
@@ -837,20 +1013,39 @@ impl<'a> Prover<'a> {
                 None => None,
             };
             match built {
-                Some(w) => fails.push(simple("PROPERTY_NAMES_NARROWED", w, Vec::new(), "some property names are no longer accepted".into())),
+                Some(w) => fails.push(simple(
+                    "PROPERTY_NAMES_NARROWED",
+                    w,
+                    Vec::new(),
+                    "some property names are no longer accepted".into(),
+                )),
                 None => note(&mut unknown, "could not decide propertyNames".into()),
             }
         }
         for (p, qs) in &y.dep_required {
             for q in qs {
-                if x.required.contains(q) || x.dep_required.iter().any(|(p2, q2)| p2 == p && q2.contains(q)) {
+                if x.required.contains(q)
+                    || x.dep_required
+                        .iter()
+                        .any(|(p2, q2)| p2 == p && q2.contains(q))
+                {
                     continue;
                 }
                 let va = self.eng.schema_for(x, p)?;
-                let Some(pv) = self.example(&va)? else { continue };
+                let Some(pv) = self.example(&va)? else {
+                    continue;
+                };
                 match self.example_obj(x, &[(p.as_str(), pv)], &[q.as_str()], 0)? {
-                    Some(w) => fails.push(simple("DEPENDENCY_ADDED", w, Vec::new(), format!("property {p:?} now requires {q:?}"))),
-                    None => note(&mut unknown, format!("could not decide the dependency {p:?} -> {q:?}")),
+                    Some(w) => fails.push(simple(
+                        "DEPENDENCY_ADDED",
+                        w,
+                        Vec::new(),
+                        format!("property {p:?} now requires {q:?}"),
+                    )),
+                    None => note(
+                        &mut unknown,
+                        format!("could not decide the dependency {p:?} -> {q:?}"),
+                    ),
                 }
             }
         }
@@ -865,12 +1060,20 @@ impl<'a> Prover<'a> {
                 continue;
             }
             let va = self.eng.schema_for(x, p)?;
-            let Some(pv) = self.example(&va)? else { continue };
+            let Some(pv) = self.example(&va)? else {
+                continue;
+            };
             match self.example_obj(x, &[(p.as_str(), pv)], &[], 0)? {
-                Some(w) if !self.eng.admits(s, &w, Pol::Under)? => {
-                    fails.push(simple("DEPENDENT_SCHEMA_ADDED", w, Vec::new(), format!("objects with {p:?} must now satisfy a dependent schema")))
-                }
-                _ => note(&mut unknown, format!("could not decide the dependent schema of {p:?}")),
+                Some(w) if !self.eng.admits(s, &w, Pol::Under)? => fails.push(simple(
+                    "DEPENDENT_SCHEMA_ADDED",
+                    w,
+                    Vec::new(),
+                    format!("objects with {p:?} must now satisfy a dependent schema"),
+                )),
+                _ => note(
+                    &mut unknown,
+                    format!("could not decide the dependent schema of {p:?}"),
+                ),
             }
         }
         Ok(if !fails.is_empty() {
@@ -893,12 +1096,15 @@ impl<'a> Prover<'a> {
             };
             let mut ok = true;
             for ne in &x.names {
-                ok &= self.eng.admits(ne, &Value::String(name.clone()), Pol::Over)?;
+                ok &= self
+                    .eng
+                    .admits(ne, &Value::String(name.clone()), Pol::Over)?;
             }
             if ok {
                 return Ok(Some(name));
             }
-            spec.pats.push((literal_alternation(std::iter::once(name.as_str())), false));
+            spec.pats
+                .push((literal_alternation(std::iter::once(name.as_str())), false));
         }
         Ok(None)
     }
@@ -915,7 +1121,9 @@ impl<'a> Prover<'a> {
                 });
             }
         }
-        let Some(names) = allowed else { return Ok(None) };
+        let Some(names) = allowed else {
+            return Ok(None);
+        };
         let mut out = BTreeSet::new();
         for n in names {
             let e = self.eng.schema_for(x, &n)?;
@@ -928,7 +1136,13 @@ impl<'a> Prover<'a> {
 
     /// An object of `x` with the given properties, without the excluded ones,
     /// and with at least `min_size` properties.
-    fn example_obj(&mut self, x: &Obj, with: &[(&str, Value)], without: &[&str], min_size: u64) -> R<Option<Value>> {
+    fn example_obj(
+        &mut self,
+        x: &Obj,
+        with: &[(&str, Value)],
+        without: &[&str],
+        min_size: u64,
+    ) -> R<Option<Value>> {
         let mut m = Map::new();
         for (n, v) in with {
             if without.contains(n) {
@@ -970,7 +1184,10 @@ impl<'a> Prover<'a> {
             let mut cands: Vec<String> = x.declared().into_iter().collect();
             cands.extend(["x", "y", "z"].iter().map(|s| (*s).to_owned()));
             for p in x.patterns() {
-                let spec = StrSpec { pats: vec![(p, true)], ..StrSpec::any() };
+                let spec = StrSpec {
+                    pats: vec![(p, true)],
+                    ..StrSpec::any()
+                };
                 if let Search::Found(s) = self.eng.patterns.search(&spec, &[]) {
                     cands.push(s);
                 }
@@ -1011,7 +1228,11 @@ fn eff_lo(a: &Num) -> Option<(f64, bool)> {
     let b = a.lo?;
     let (mut v, mut excl) = (b.v, b.excl);
     if a.integer {
-        v = if excl && v.fract() == 0.0 { v + 1.0 } else { v.ceil() };
+        v = if excl && v.fract() == 0.0 {
+            v + 1.0
+        } else {
+            v.ceil()
+        };
         excl = false;
     }
     for m in &a.mult {
@@ -1031,7 +1252,11 @@ fn eff_hi(a: &Num) -> Option<(f64, bool)> {
     let b = a.hi?;
     let (mut v, mut excl) = (b.v, b.excl);
     if a.integer {
-        v = if excl && v.fract() == 0.0 { v - 1.0 } else { v.floor() };
+        v = if excl && v.fract() == 0.0 {
+            v - 1.0
+        } else {
+            v.floor()
+        };
         excl = false;
     }
     for m in &a.mult {
@@ -1049,13 +1274,17 @@ fn eff_hi(a: &Num) -> Option<(f64, bool)> {
 
 fn num_covers(a: &Num, b: &Num) -> bool {
     if let Some(bl) = b.lo {
-        let Some((lo, excl)) = eff_lo(a) else { return false };
+        let Some((lo, excl)) = eff_lo(a) else {
+            return false;
+        };
         if !(lo > bl.v || (lo == bl.v && (!bl.excl || excl))) {
             return false;
         }
     }
     if let Some(bh) = b.hi {
-        let Some((hi, excl)) = eff_hi(a) else { return false };
+        let Some((hi, excl)) = eff_hi(a) else {
+            return false;
+        };
         if !(hi < bh.v || (hi == bh.v && (!bh.excl || excl))) {
             return false;
         }
@@ -1069,7 +1298,9 @@ fn num_covers(a: &Num, b: &Num) -> bool {
         }
     }
     for m in &b.not_mult {
-        if !(a.not_mult.iter().any(|m2| is_multiple(*m, *m2)) || (a.non_integer && m.fract() == 0.0 && *m == 1.0)) {
+        if !(a.not_mult.iter().any(|m2| is_multiple(*m, *m2))
+            || (a.non_integer && m.fract() == 0.0 && *m == 1.0))
+        {
             return false;
         }
     }
@@ -1091,21 +1322,36 @@ fn num_empty(a: &Num) -> bool {
 fn num_kind(b: &Num, x: f64) -> (&'static str, String) {
     if let Some(lo) = b.lo {
         if x < lo.v || (lo.excl && x == lo.v) {
-            return ("MINIMUM_INCREASED", format!("numbers below {} are no longer accepted", lo.v));
+            return (
+                "MINIMUM_INCREASED",
+                format!("numbers below {} are no longer accepted", lo.v),
+            );
         }
     }
     if let Some(hi) = b.hi {
         if x > hi.v || (hi.excl && x == hi.v) {
-            return ("MAXIMUM_DECREASED", format!("numbers above {} are no longer accepted", hi.v));
+            return (
+                "MAXIMUM_DECREASED",
+                format!("numbers above {} are no longer accepted", hi.v),
+            );
         }
     }
     if b.integer && x.fract() != 0.0 {
-        return ("TYPE_NARROWED", "non-integer numbers are no longer accepted".to_owned());
+        return (
+            "TYPE_NARROWED",
+            "non-integer numbers are no longer accepted".to_owned(),
+        );
     }
     if b.mult.iter().any(|m| !is_multiple(x, *m)) {
-        return ("MULTIPLE_OF_CHANGED", format!("{x} is no longer an accepted multiple"));
+        return (
+            "MULTIPLE_OF_CHANGED",
+            format!("{x} is no longer an accepted multiple"),
+        );
     }
-    ("NUMBER_NARROWED", format!("the number {x} is no longer accepted"))
+    (
+        "NUMBER_NARROWED",
+        format!("the number {x} is no longer accepted"),
+    )
 }
 
 /// Numbers worth trying as witnesses: bounds, their neighbours, multiples near them.
@@ -1143,7 +1389,9 @@ fn num_candidates(a: &Num, bs: &[&Num]) -> Vec<f64> {
     }
     out.retain(|x| x.is_finite());
     out.sort_by(|x, y| {
-        (x.fract() != 0.0, x.abs()).partial_cmp(&(y.fract() != 0.0, y.abs())).unwrap_or(std::cmp::Ordering::Equal)
+        (x.fract() != 0.0, x.abs())
+            .partial_cmp(&(y.fract() != 0.0, y.abs()))
+            .unwrap_or(std::cmp::Ordering::Equal)
     });
     out.dedup();
     out

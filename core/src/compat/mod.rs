@@ -11,4 +11,7 @@ mod incl;
 mod norm;
 mod strings;
 
-pub use api::{Change, Direction, Mode, Policy, Report, Verdict, check, check_versions};
+pub use api::{
+    Change, Direction, Mode, Policy, Prepared, Report, Verdict, check, check_prepared,
+    check_versions, check_versions_prepared,
+};

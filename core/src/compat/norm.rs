@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -33,28 +34,95 @@ pub(crate) enum Expr {
     Type(&'static str),
 }
 
-/// A hashable, ordered [`Location`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A hashable, ordered [`Location`]. Identity is (document, pointer): the
+/// base URI follows from them, so it is left out of comparisons and hashes.
+#[derive(Debug, Clone)]
 pub(crate) struct Loc {
     pub doc: usize,
-    pub pointer: Rc<str>,
-    pub base: Rc<str>,
+    pub pointer: Arc<str>,
+    pub base: Arc<str>,
 }
+
+impl PartialEq for Loc {
+    fn eq(&self, o: &Loc) -> bool {
+        self.doc == o.doc && self.pointer == o.pointer
+    }
+}
+
+impl Eq for Loc {}
+
+impl std::hash::Hash for Loc {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.doc.hash(h);
+        self.pointer.hash(h);
+    }
+}
+
+impl PartialOrd for Loc {
+    fn partial_cmp(&self, o: &Loc) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for Loc {
+    fn cmp(&self, o: &Loc) -> std::cmp::Ordering {
+        (self.doc, &self.pointer).cmp(&(o.doc, &o.pointer))
+    }
+}
+
+/// FxHash (rustc's): much faster than SipHash on the short keys the
+/// checker's memo tables use; no untrusted-collision concern in a single check.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+pub(crate) type FxMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
+pub(crate) type FxSet<K> = std::collections::HashSet<K, FxBuild>;
 
 impl Loc {
     pub fn from_location(l: &Location) -> Loc {
         Loc {
             doc: l.doc,
-            pointer: Rc::from(&*l.pointer),
-            base: Rc::from(&*l.base),
+            pointer: l.pointer.clone(),
+            base: l.base.clone(),
+        }
+    }
+
+    pub fn from_owned(l: Location) -> Loc {
+        Loc {
+            doc: l.doc,
+            pointer: l.pointer,
+            base: l.base,
         }
     }
 
     pub fn location(&self) -> Location {
         Location {
             doc: self.doc,
-            pointer: std::sync::Arc::from(&*self.pointer),
-            base: std::sync::Arc::from(&*self.base),
+            pointer: self.pointer.clone(),
+            base: self.base.clone(),
         }
     }
 }
@@ -175,7 +243,11 @@ impl Arr {
 
     /// The longest prefix any shape spells out.
     pub fn prefix_len(&self) -> usize {
-        self.shapes.iter().map(|s| s.prefix.len()).max().unwrap_or(0)
+        self.shapes
+            .iter()
+            .map(|s| s.prefix.len())
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -310,7 +382,9 @@ pub(crate) fn type_atoms(name: &str, origin: Option<Loc>) -> Vec<Atom> {
         "object" => vec![Kind::Obj(Obj::default())],
         _ => vec![],
     };
-    k.into_iter().map(|k| Atom::new(k, origin.clone())).collect()
+    k.into_iter()
+        .map(|k| Atom::new(k, origin.clone()))
+        .collect()
 }
 
 pub(crate) fn json_type(v: &Value) -> &'static str {
@@ -423,6 +497,8 @@ pub(crate) fn tighter(a: Option<Bound>, b: Option<Bound>, lower: bool) -> Option
 /// Context the normaliser needs: both schema sets.
 pub(crate) struct Sets<'a> {
     pub sides: [&'a SchemaSet; 2],
+    /// The documents before any LENIENT view was applied (same pointers).
+    pub originals: [&'a SchemaSet; 2],
 }
 
 impl Sets<'_> {
@@ -431,6 +507,6 @@ impl Sets<'_> {
     }
 
     pub fn value(&self, side: Side, loc: &Loc) -> Option<&Value> {
-        self.set(side).document(loc.doc).pointer(&loc.pointer)
+        crate::schema::lookup(self.set(side).document(loc.doc), &loc.pointer)
     }
 }

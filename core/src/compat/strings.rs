@@ -49,10 +49,33 @@ pub(crate) enum Search {
     GaveUp(String),
 }
 
-/// Compiled patterns, shared by every search of one check.
+/// Compiled patterns. Compiling a DFA costs far more than a whole check, so
+/// compiled automata are memoised per thread across checks (bounded).
 #[derive(Debug, Default)]
-pub(crate) struct Patterns {
-    cache: HashMap<String, Result<Rc<Dfa>, String>>,
+pub(crate) struct Patterns;
+
+/// Distinct patterns kept compiled per thread before the memo is emptied.
+const MEMO_LIMIT: usize = 4_096;
+
+thread_local! {
+    static COMPILED: std::cell::RefCell<HashMap<String, Result<Rc<Dfa>, String>>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// The DFA of a whole regex-syntax pattern, memoised.
+fn compiled(key: &str, make: impl FnOnce() -> Result<Dfa, String>) -> Result<Rc<Dfa>, String> {
+    if let Some(d) = COMPILED.with(|c| c.borrow().get(key).cloned()) {
+        return d;
+    }
+    let built = make().map(Rc::new);
+    COMPILED.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= MEMO_LIMIT {
+            c.clear();
+        }
+        c.insert(key.to_owned(), built.clone());
+    });
+    built
 }
 
 /// Translates an ECMA-262 pattern to `regex-syntax`, with ECMA's meaning of
@@ -135,7 +158,9 @@ pub(crate) fn translate(ecma: &str) -> Result<String, String> {
                 let mut look = chars.clone();
                 look.next();
                 match look.next() {
-                    Some('=') | Some('!') => return Err("look-around has no finite automaton".to_owned()),
+                    Some('=') | Some('!') => {
+                        return Err("look-around has no finite automaton".to_owned());
+                    }
                     Some('<') if matches!(look.next(), Some('=') | Some('!')) => {
                         return Err("look-around has no finite automaton".to_owned());
                     }
@@ -183,15 +208,10 @@ fn looks_like_repetition(rest: std::iter::Peekable<std::str::Chars<'_>>) -> bool
 impl Patterns {
     /// The DFA accepting exactly the strings in which `pattern` finds a match.
     fn dfa(&mut self, pattern: &str) -> Result<Rc<Dfa>, String> {
-        if let Some(d) = self.cache.get(pattern) {
-            return d.clone();
-        }
-        let built = translate(pattern).and_then(|rust| {
-            let whole = format!("(?s:.)*(?:{rust})(?s:.)*");
-            build(&whole).map(Rc::new)
-        });
-        self.cache.insert(pattern.to_owned(), built.clone());
-        built
+        compiled(pattern, || {
+            let rust = translate(pattern)?;
+            build(&format!("(?s:.)*(?:{rust})(?s:.)*"))
+        })
     }
 
     /// Whether `pattern` (ECMA-262, unanchored) finds a match in `s`.
@@ -208,12 +228,22 @@ impl Patterns {
         if want.pats.is_empty() && avoid.iter().all(|b| b.pats.is_empty()) {
             return lengths_only(want, avoid);
         }
+        // A spec whose patterns `want` already demands, over a wider length
+        // range, cannot be escaped: the common "unchanged field" case.
+        if avoid.iter().any(|b| {
+            b.min <= want.min
+                && b.max.is_none_or(|m| want.max.is_some_and(|w| w <= m))
+                && b.pats.iter().all(|p| want.pats.contains(p))
+        }) {
+            return Search::Empty;
+        }
         // Components: every DFA involved, the first being "valid UTF-8".
         let mut dfas: Vec<Rc<Dfa>> = Vec::new();
         let mut want_pats: Vec<(usize, bool)> = Vec::new();
         let mut avoid_pats: Vec<Vec<(usize, bool)>> = Vec::new();
-        let utf8 = match build(r"(?s:.)*") {
-            Ok(d) => Rc::new(d),
+        // Keyed so it cannot collide with an ECMA pattern's memo entry.
+        let utf8 = match compiled("\0utf8", || build(r"(?s:.)*")) {
+            Ok(d) => d,
             Err(e) => return Search::GaveUp(e),
         };
         dfas.push(utf8);
@@ -241,7 +271,11 @@ impl Patterns {
         }
         let cap = std::iter::once(want.min)
             .chain(want.max)
-            .chain(avoid.iter().flat_map(|b| std::iter::once(b.min).chain(b.max)))
+            .chain(
+                avoid
+                    .iter()
+                    .flat_map(|b| std::iter::once(b.min).chain(b.max)),
+            )
             .max()
             .unwrap_or(0)
             + 1;
@@ -255,7 +289,7 @@ impl Patterns {
         }
         type Key = (Vec<StateID>, u64);
         let start_key: Key = (start_states, 0);
-        let mut prev: HashMap<Key, Option<(Key, u8)>> = HashMap::new();
+        let mut prev: super::norm::FxMap<Key, Option<(Key, u8)>> = Default::default();
         prev.insert(start_key.clone(), None);
         let mut queue = VecDeque::from([start_key]);
         let order = byte_order();
@@ -268,7 +302,9 @@ impl Patterns {
             let len_ok = |spec: &StrSpec| spec.len_ok(*len);
             let accept = matched(0, states[0])
                 && len_ok(want)
-                && want_pats.iter().all(|&(i, pos)| matched(i, states[i]) == pos)
+                && want_pats
+                    .iter()
+                    .all(|&(i, pos)| matched(i, states[i]) == pos)
                 && avoid.iter().zip(&avoid_pats).all(|(b, pats)| {
                     !len_ok(b) || pats.iter().any(|&(i, pos)| matched(i, states[i]) != pos)
                 });
@@ -304,7 +340,11 @@ impl Patterns {
                     continue;
                 }
                 let is_char_start = !(0x80..=0xBF).contains(&byte);
-                let nlen = if is_char_start { (*len + 1).min(cap) } else { *len };
+                let nlen = if is_char_start {
+                    (*len + 1).min(cap)
+                } else {
+                    *len
+                };
                 let key = (next, nlen);
                 if !prev.contains_key(&key) {
                     prev.insert(key.clone(), Some((cur.clone(), byte)));
@@ -318,7 +358,10 @@ impl Patterns {
 
 /// Printable ASCII first (letters, digits, punctuation), so witnesses read well.
 fn byte_order() -> Vec<u8> {
-    let mut v: Vec<u8> = (b'a'..=b'z').chain(b'0'..=b'9').chain(b'A'..=b'Z').collect();
+    let mut v: Vec<u8> = (b'a'..=b'z')
+        .chain(b'0'..=b'9')
+        .chain(b'A'..=b'Z')
+        .collect();
     v.extend((0x20u8..0x7F).filter(|b| !b.is_ascii_alphanumeric()));
     v.extend((0u8..0x20).chain(0x7F..=0xFF));
     v
@@ -395,7 +438,7 @@ mod tests {
 
     #[test]
     fn ecma_classes() {
-        let mut p = Patterns::default();
+        let mut p = Patterns;
         assert_eq!(p.is_match(r"^\d+$", "123"), Ok(true));
         assert_eq!(p.is_match(r"^\d+$", "١٢٣"), Ok(false));
         assert_eq!(p.is_match(r"^\w+$", "é"), Ok(false));
@@ -408,15 +451,21 @@ mod tests {
 
     #[test]
     fn inclusion_search() {
-        let mut p = Patterns::default();
+        let mut p = Patterns;
         let a = spec(0, None, &[("^[a-z]+$", true)]);
         let b = spec(0, None, &[("^[a-y]+$", true)]);
-        assert_eq!(p.search(&a, std::slice::from_ref(&b)), Search::Found("z".into()));
+        assert_eq!(
+            p.search(&a, std::slice::from_ref(&b)),
+            Search::Found("z".into())
+        );
         assert_eq!(p.search(&b, &[a]), Search::Empty);
         let short = spec(0, Some(3), &[("^[0-9]+$", true)]);
         let long = spec(2, None, &[]);
         assert_eq!(p.search(&short, &[long]), Search::Found("0".into()));
         assert_eq!(p.search(&spec(5, Some(3), &[]), &[]), Search::Empty);
-        assert_eq!(p.search(&spec(2, Some(4), &[]), &[spec(3, None, &[])]), Search::Found("aa".into()));
+        assert_eq!(
+            p.search(&spec(2, Some(4), &[]), &[spec(3, None, &[])]),
+            Search::Found("aa".into())
+        );
     }
 }

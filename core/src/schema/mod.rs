@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 mod validate;
 
-pub use validate::{Validator, ValidationIssue};
+pub use validate::{ValidationIssue, Validator, check_well_formed};
 
 /// How deep a schema may nest. serde_json refuses deeper input anyway (128);
 /// values built in memory get the same limit so no walk can overflow the stack.
@@ -61,28 +61,30 @@ impl Dialect {
 /// What is wrong with a schema document, always with the document and a JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SchemaError {
-    #[error("{doc}: {pointer}: not a valid JSON Schema: {message}")]
+    #[error("{doc}#{pointer}: not a valid JSON Schema: {message}")]
     NotASchema {
         doc: String,
         pointer: String,
         message: String,
     },
-    #[error("{doc}: {pointer}: cannot resolve $ref {reference:?}: {message}")]
+    #[error("{doc}#{pointer}: cannot resolve $ref {reference:?}: {message}")]
     UnresolvableRef {
         doc: String,
         pointer: String,
         reference: String,
         message: String,
     },
-    #[error("{doc}: {pointer}: $ref {reference:?} is a cycle that never reaches a keyword; it describes no instance")]
+    #[error(
+        "{doc}#{pointer}: $ref cycle through {reference:?} never reaches a keyword that constrains an instance"
+    )]
     CyclicRef {
         doc: String,
         pointer: String,
         reference: String,
     },
-    #[error("{doc}: {pointer}: schema nests deeper than {MAX_DEPTH} levels")]
+    #[error("{doc}#{pointer}: schema nests deeper than {MAX_DEPTH} levels")]
     TooDeep { doc: String, pointer: String },
-    #[error("{doc}: {pointer}: invalid regular expression {pattern:?}: {message}")]
+    #[error("{doc}#{pointer}: invalid regular expression {pattern:?}: {message}")]
     InvalidRegex {
         doc: String,
         pointer: String,
@@ -108,7 +110,8 @@ pub struct Location {
 #[derive(Debug, Clone)]
 struct Document {
     uri: String,
-    value: Value,
+    /// Shared: sets and their LENIENT views are cloned often, documents rarely change.
+    value: Arc<Value>,
     dialect: Dialect,
 }
 
@@ -150,7 +153,7 @@ impl SchemaSet {
         };
         self.docs.push(Document {
             uri: uri.clone(),
-            value,
+            value: Arc::new(value),
             dialect,
         });
         let root = Location {
@@ -195,28 +198,38 @@ impl SchemaSet {
 
     /// Every document as (URI, value), the root first.
     pub fn documents(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.docs.iter().map(|d| (d.uri.as_str(), &d.value))
+        self.docs.iter().map(|d| (d.uri.as_str(), &*d.value))
     }
 
     /// The schema value at a location.
     pub fn get(&self, at: &Location) -> Option<&Value> {
-        self.docs.get(at.doc)?.value.pointer(&at.pointer)
+        lookup(&self.docs.get(at.doc)?.value, &at.pointer)
     }
 
     /// The location of a child keyword path (`["properties", "name"]`), with
     /// the base URI updated by any `$id` it has.
     pub fn child(&self, at: &Location, path: &[&str]) -> Location {
-        let mut pointer = at.pointer.to_string();
+        match self.get(at) {
+            Some(parent) => SchemaSet::child_in(at, parent, path),
+            None => SchemaSet::child_in(at, &Value::Null, path),
+        }
+    }
+
+    /// [`SchemaSet::child`] when the caller already holds the value at `at`.
+    pub fn child_in(at: &Location, parent: &Value, path: &[&str]) -> Location {
+        let mut pointer = String::with_capacity(at.pointer.len() + 24);
+        pointer.push_str(&at.pointer);
+        let mut value = Some(parent);
         for seg in path {
             pointer.push('/');
             pointer.push_str(&escape_pointer(seg));
+            value = match value {
+                Some(Value::Object(m)) => m.get(*seg),
+                Some(Value::Array(a)) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+                _ => None,
+            };
         }
-        let base = match self.docs[at.doc]
-            .value
-            .pointer(&pointer)
-            .and_then(|v| v.get("$id"))
-            .and_then(Value::as_str)
-        {
+        let base = match value.and_then(|v| v.get("$id")).and_then(Value::as_str) {
             Some(id) if !id.starts_with('#') => resolve_uri(&at.base, strip_fragment(id)).into(),
             _ => at.base.clone(),
         };
@@ -250,11 +263,15 @@ impl SchemaSet {
                 .ok_or_else(|| unresolvable("no $anchor by that name"));
         }
         let target = self.index.get(&resource).cloned().ok_or_else(|| {
-            unresolvable("no document with that URI was given (remote references are never fetched)")
+            unresolvable(
+                "no document with that URI was given (remote references are never fetched)",
+            )
         })?;
         let pointer = format!("{}{}", target.pointer, fragment);
-        if self.docs[target.doc].value.pointer(&pointer).is_none() {
-            return Err(unresolvable("the JSON pointer names nothing in that document"));
+        if lookup(&self.docs[target.doc].value, &pointer).is_none() {
+            return Err(unresolvable(
+                "the JSON pointer names nothing in that document",
+            ));
         }
         // Recompute the base along the pointer: embedded `$id`s on the way change it.
         let mut loc = Location {
@@ -262,15 +279,53 @@ impl SchemaSet {
             pointer: target.pointer.clone(),
             base: target.base.clone(),
         };
-        let rest: Vec<String> = fragment
-            .split('/')
-            .skip(1)
-            .map(unescape_pointer)
-            .collect();
+        let rest: Vec<String> = fragment.split('/').skip(1).map(unescape_pointer).collect();
         for seg in &rest {
             loc = self.child(&loc, &[seg.as_str()]);
         }
         Ok(loc)
+    }
+
+    /// Resolves every `$ref` of every document, so a dangling one is reported
+    /// where it is written.
+    pub fn check_refs(&self) -> Result<(), SchemaError> {
+        for doc in 0..self.docs.len() {
+            let mut stack = vec![Location {
+                doc,
+                pointer: "".into(),
+                base: self.base_of(doc),
+            }];
+            while let Some(loc) = stack.pop() {
+                let Some(Value::Object(obj)) = self.get(&loc) else {
+                    continue;
+                };
+                if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
+                    let at = Location {
+                        pointer: format!("{}/$ref", loc.pointer).into(),
+                        ..loc.clone()
+                    };
+                    self.resolve(&loc, r).map_err(|e| match e {
+                        SchemaError::UnresolvableRef {
+                            doc,
+                            reference,
+                            message,
+                            ..
+                        } => SchemaError::UnresolvableRef {
+                            doc,
+                            pointer: at.pointer.to_string(),
+                            reference,
+                            message,
+                        },
+                        other => other,
+                    })?;
+                }
+                for path in subschema_paths(obj, self.docs[doc].dialect) {
+                    let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+                    stack.push(self.child(&loc, &refs));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn index_ids(&mut self, doc: DocId) {
@@ -282,11 +337,18 @@ impl SchemaSet {
         let mut stack = vec![root];
         let mut found = Vec::new();
         while let Some(loc) = stack.pop() {
-            let Some(value) = self.get(&loc) else { continue };
-            let Some(obj) = value.as_object() else { continue };
+            let Some(value) = self.get(&loc) else {
+                continue;
+            };
+            let Some(obj) = value.as_object() else {
+                continue;
+            };
             if let Some(id) = obj.get("$id").and_then(Value::as_str) {
                 if let Some(anchor) = id.strip_prefix('#') {
-                    found.push((format!("{}#{anchor}", strip_fragment(&loc.base)), loc.clone()));
+                    found.push((
+                        format!("{}#{anchor}", strip_fragment(&loc.base)),
+                        loc.clone(),
+                    ));
                 } else {
                     found.push((loc.base.to_string(), loc.clone()));
                 }
@@ -310,8 +372,16 @@ pub fn subschema_paths(obj: &Map<String, Value>, dialect: Dialect) -> Vec<Vec<St
     let mut out = Vec::new();
     for (k, v) in obj {
         match k.as_str() {
-            "additionalProperties" | "propertyNames" | "contains" | "not" | "if" | "then"
-            | "else" | "unevaluatedProperties" | "unevaluatedItems" | "additionalItems"
+            "additionalProperties"
+            | "propertyNames"
+            | "contains"
+            | "not"
+            | "if"
+            | "then"
+            | "else"
+            | "unevaluatedProperties"
+            | "unevaluatedItems"
+            | "additionalItems"
             | "contentSchema" => out.push(vec![k.clone()]),
             "items" => match v {
                 Value::Array(a) if dialect.tuple_items() => {
@@ -375,9 +445,37 @@ fn check_depth(doc: &str, value: &Value) -> Result<(), SchemaError> {
     Ok(())
 }
 
+/// The value a JSON pointer names, without allocating for plain segments.
+pub fn lookup<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    let rest = pointer.strip_prefix('/')?;
+    let mut v = root;
+    for raw in rest.split('/') {
+        let owned;
+        let seg = if raw.contains('~') {
+            owned = unescape_pointer(raw);
+            owned.as_str()
+        } else {
+            raw
+        };
+        v = match v {
+            Value::Object(m) => m.get(seg)?,
+            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
 /// Escapes one JSON pointer segment (RFC 6901).
 pub fn escape_pointer(seg: &str) -> String {
-    seg.replace('~', "~0").replace('/', "~1")
+    if seg.contains(['~', '/']) {
+        seg.replace('~', "~0").replace('/', "~1")
+    } else {
+        seg.to_owned()
+    }
 }
 
 fn unescape_pointer(seg: &str) -> String {
@@ -392,7 +490,7 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
             if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
                 out.push(b);
                 i += 3;
@@ -453,7 +551,10 @@ fn has_scheme(s: &str) -> bool {
 fn split_authority(uri: &str) -> (&str, &str) {
     if let Some(i) = uri.find("://") {
         let after = i + 3;
-        let path_start = uri[after..].find('/').map(|j| after + j).unwrap_or(uri.len());
+        let path_start = uri[after..]
+            .find('/')
+            .map(|j| after + j)
+            .unwrap_or(uri.len());
         (&uri[..path_start], &uri[path_start..])
     } else if let Some(i) = uri.find(':') {
         (&uri[..=i], &uri[i + 1..])
@@ -509,30 +610,78 @@ impl fmt::Display for Location {
 /// false` (what generated readers accept). Keyword values that are data
 /// (`enum`, `const`, `default`, `examples`) are left alone.
 pub fn lenient_view(value: &Value, dialect: Dialect, close: bool) -> Value {
+    lenient_view_if_changed(value, dialect, close).unwrap_or_else(|| value.clone())
+}
+
+/// Whether the LENIENT view changes this schema object.
+fn lenient_change(obj: &Map<String, Value>, close: bool) -> bool {
+    if !obj.contains_key("properties") {
+        return false;
+    }
+    match obj.get("additionalProperties") {
+        None | Some(Value::Bool(true)) => close && !obj.contains_key("patternProperties"),
+        Some(Value::Bool(false)) => !close,
+        Some(_) => false,
+    }
+}
+
+/// Whether `f` holds for some schema object in the document (data keywords skipped).
+fn any_schema_object(
+    value: &Value,
+    dialect: Dialect,
+    f: &dyn Fn(&Map<String, Value>) -> bool,
+) -> bool {
+    let mut stack: Vec<&Value> = vec![value];
+    while let Some(v) = stack.pop() {
+        let Value::Object(obj) = v else { continue };
+        if f(obj) {
+            return true;
+        }
+        for path in subschema_paths(obj, dialect) {
+            let mut child = Some(v);
+            for seg in &path {
+                child = match child {
+                    Some(Value::Object(m)) => m.get(seg.as_str()),
+                    Some(Value::Array(a)) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+                    _ => None,
+                };
+            }
+            stack.extend(child);
+        }
+    }
+    false
+}
+
+/// [`lenient_view`], or `None` when the view is the document itself.
+fn lenient_view_if_changed(value: &Value, dialect: Dialect, close: bool) -> Option<Value> {
+    if !any_schema_object(value, dialect, &|obj| lenient_change(obj, close)) {
+        return None;
+    }
     let mut out = value.clone();
     let mut stack: Vec<&mut Value> = vec![&mut out];
     while let Some(v) = stack.pop() {
         let Value::Object(obj) = v else { continue };
-        if obj.contains_key("properties") {
-            let ap = obj.get("additionalProperties");
-            let open = matches!(ap, None | Some(Value::Bool(true)));
-            let closed = matches!(ap, Some(Value::Bool(false)));
-            if close && open && !obj.contains_key("patternProperties") {
+        if lenient_change(obj, close) {
+            if close {
                 obj.insert("additionalProperties".into(), Value::Bool(false));
-            } else if !close && closed {
+            } else {
                 obj.remove("additionalProperties");
             }
         }
         let paths = subschema_paths(obj, dialect);
-        let keys: std::collections::HashSet<&str> =
-            paths.iter().map(|p| p[0].as_str()).collect();
+        let keys: std::collections::HashSet<&str> = paths.iter().map(|p| p[0].as_str()).collect();
         for (k, child) in obj.iter_mut() {
             if !keys.contains(k.as_str()) {
                 continue;
             }
             let map_keyword = matches!(
                 k.as_str(),
-                "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas" | "dependencies"
+                "properties"
+                    | "patternProperties"
+                    | "$defs"
+                    | "definitions"
+                    | "dependentSchemas"
+                    | "dependencies"
             );
             if let Value::Array(a) = child {
                 stack.extend(a.iter_mut());
@@ -545,7 +694,7 @@ pub fn lenient_view(value: &Value, dialect: Dialect, close: bool) -> Value {
             }
         }
     }
-    out
+    Some(out)
 }
 
 impl SchemaSet {
@@ -553,72 +702,11 @@ impl SchemaSet {
     pub fn lenient(&self, close: bool) -> SchemaSet {
         let mut set = self.clone();
         for d in &mut set.docs {
-            d.value = lenient_view(&d.value, d.dialect, close);
+            if let Some(v) = lenient_view_if_changed(&d.value, d.dialect, close) {
+                d.value = Arc::new(v);
+            }
         }
         set
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn uri_resolution() {
-        assert_eq!(
-            resolve_uri("file:///s/auth.user.created/v1.json", "../common/money.json#/$defs/m"),
-            "file:///s/common/money.json#/$defs/m"
-        );
-        assert_eq!(resolve_uri("file:///s/a.json", "#/x"), "file:///s/a.json#/x");
-        assert_eq!(resolve_uri("file:///s/a.json", "b.json"), "file:///s/b.json");
-        assert_eq!(
-            resolve_uri("http://e.com/a/b.json", "/c.json"),
-            "http://e.com/c.json"
-        );
-        assert_eq!(resolve_uri("urn:x", "urn:y#/a"), "urn:y#/a");
-    }
-
-    #[test]
-    fn cross_file_and_id_refs() {
-        let mut set = SchemaSet::new(
-            "file:///s/a.json",
-            json!({"$defs": {"x": {"$id": "inner.json", "$defs": {"y": {"type": "string"}}}}}),
-        )
-        .expect("valid");
-        set.add("file:///s/common/m.json", json!({"$defs": {"m": {"type": "integer"}}}))
-            .expect("valid");
-        let root = set.root();
-        let m = set.resolve(&root, "common/m.json#/$defs/m").expect("resolves");
-        assert_eq!(set.get(&m), Some(&json!({"type": "integer"})));
-        let y = set.resolve(&root, "inner.json#/$defs/y").expect("resolves");
-        assert_eq!(set.get(&y), Some(&json!({"type": "string"})));
-        assert!(matches!(
-            set.resolve(&root, "nowhere.json"),
-            Err(SchemaError::UnresolvableRef { .. })
-        ));
-    }
-
-    #[test]
-    fn depth_is_bounded() {
-        let mut v = json!({});
-        for _ in 0..(MAX_DEPTH + 5) {
-            v = json!({ "not": v });
-        }
-        assert!(matches!(
-            SchemaSet::new("file:///deep.json", v),
-            Err(SchemaError::TooDeep { .. })
-        ));
-    }
-
-    #[test]
-    fn lenient_views() {
-        let s = json!({"properties": {"a": {"type": "object", "properties": {}, "additionalProperties": false}}, "enum": [{"properties": 1}]});
-        let closed = lenient_view(&s, Dialect::Draft202012, true);
-        assert_eq!(closed["additionalProperties"], json!(false));
-        let open = lenient_view(&s, Dialect::Draft202012, false);
-        assert!(open["properties"]["a"].get("additionalProperties").is_none());
-        assert_eq!(open["enum"], s["enum"]);
     }
 }
 
@@ -652,4 +740,85 @@ pub fn compose_message(
         }
     }
     Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn uri_resolution() {
+        assert_eq!(
+            resolve_uri(
+                "file:///s/auth.user.created/v1.json",
+                "../common/money.json#/$defs/m"
+            ),
+            "file:///s/common/money.json#/$defs/m"
+        );
+        assert_eq!(
+            resolve_uri("file:///s/a.json", "#/x"),
+            "file:///s/a.json#/x"
+        );
+        assert_eq!(
+            resolve_uri("file:///s/a.json", "b.json"),
+            "file:///s/b.json"
+        );
+        assert_eq!(
+            resolve_uri("http://e.com/a/b.json", "/c.json"),
+            "http://e.com/c.json"
+        );
+        assert_eq!(resolve_uri("urn:x", "urn:y#/a"), "urn:y#/a");
+    }
+
+    #[test]
+    fn cross_file_and_id_refs() {
+        let mut set = SchemaSet::new(
+            "file:///s/a.json",
+            json!({"$defs": {"x": {"$id": "inner.json", "$defs": {"y": {"type": "string"}}}}}),
+        )
+        .expect("valid");
+        set.add(
+            "file:///s/common/m.json",
+            json!({"$defs": {"m": {"type": "integer"}}}),
+        )
+        .expect("valid");
+        let root = set.root();
+        let m = set
+            .resolve(&root, "common/m.json#/$defs/m")
+            .expect("resolves");
+        assert_eq!(set.get(&m), Some(&json!({"type": "integer"})));
+        let y = set.resolve(&root, "inner.json#/$defs/y").expect("resolves");
+        assert_eq!(set.get(&y), Some(&json!({"type": "string"})));
+        assert!(matches!(
+            set.resolve(&root, "nowhere.json"),
+            Err(SchemaError::UnresolvableRef { .. })
+        ));
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let mut v = json!({});
+        for _ in 0..(MAX_DEPTH + 5) {
+            v = json!({ "not": v });
+        }
+        assert!(matches!(
+            SchemaSet::new("file:///deep.json", v),
+            Err(SchemaError::TooDeep { .. })
+        ));
+    }
+
+    #[test]
+    fn lenient_views() {
+        let s = json!({"properties": {"a": {"type": "object", "properties": {}, "additionalProperties": false}}, "enum": [{"properties": 1}]});
+        let closed = lenient_view(&s, Dialect::Draft202012, true);
+        assert_eq!(closed["additionalProperties"], json!(false));
+        let open = lenient_view(&s, Dialect::Draft202012, false);
+        assert!(
+            open["properties"]["a"]
+                .get("additionalProperties")
+                .is_none()
+        );
+        assert_eq!(open["enum"], s["enum"]);
+    }
 }

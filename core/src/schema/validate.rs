@@ -47,47 +47,31 @@ fn meta_validate(d: Draft, value: &Value) -> Result<(), jsonschema::ValidationEr
 }
 
 impl Validator {
-    /// Compiles the set's root schema. Also the gate for malformed schemas:
-    /// the meta-schema check and every regular expression are compiled here.
+    /// Checks that every document is a well-formed schema (meta-schema,
+    /// regular expressions, `$ref`s), then compiles the root.
     pub fn new(set: &SchemaSet) -> Result<Validator, SchemaError> {
+        check_well_formed(set)?;
+        Validator::compile(set)
+    }
+
+    /// Compiles the root of a set already known to be well formed.
+    pub fn compile(set: &SchemaSet) -> Result<Validator, SchemaError> {
         let root_doc = set.doc_uri(0).to_owned();
         let not_a_schema = |doc: &str, message: String, pointer: String| SchemaError::NotASchema {
             doc: doc.to_owned(),
             pointer,
             message,
         };
-        // Meta-validate every document first so errors name the right file.
-        for (i, (uri, value)) in set.documents().enumerate() {
-            if value.is_boolean() {
-                continue;
-            }
-            if !value.is_object() {
-                return Err(not_a_schema(
-                    uri,
-                    "a schema must be a JSON object or a boolean".to_owned(),
-                    String::new(),
-                ));
-            }
-            if let Err(e) = meta_validate(draft(set.dialect(i)), value) {
-                let pointer = e.instance_path().as_str().to_owned();
-                if let jsonschema::error::ValidationErrorKind::Format { format } = e.kind() {
-                    if format == "regex" {
-                        return Err(SchemaError::InvalidRegex {
-                            doc: uri.to_owned(),
-                            pointer,
-                            pattern: e.instance().as_str().unwrap_or_default().to_owned(),
-                            message: "not an ECMA-262 regular expression".to_owned(),
-                        });
-                    }
-                }
-                return Err(not_a_schema(uri, e.to_string(), pointer));
-            }
-        }
         let resources: Vec<_> = set
             .documents()
             .enumerate()
             .skip(1)
-            .map(|(i, (uri, v))| (uri.to_owned(), draft(set.dialect(i)).create_resource(v.clone())))
+            .map(|(i, (uri, v))| {
+                (
+                    uri.to_owned(),
+                    draft(set.dialect(i)).create_resource(v.clone()),
+                )
+            })
             .collect();
         let registry = Registry::new()
             .extend(resources)
@@ -127,4 +111,42 @@ impl Validator {
             })
             .collect()
     }
+}
+
+/// Checks every document of a set against its meta-schema, compiles its
+/// regular expressions and resolves its `$ref`s; errors name the document and pointer.
+pub fn check_well_formed(set: &SchemaSet) -> Result<(), SchemaError> {
+    let not_a_schema = |doc: &str, message: String, pointer: String| SchemaError::NotASchema {
+        doc: doc.to_owned(),
+        pointer,
+        message,
+    };
+    // Meta-validate every document first so errors name the right file.
+    for (i, (uri, value)) in set.documents().enumerate() {
+        if value.is_boolean() {
+            continue;
+        }
+        if !value.is_object() {
+            return Err(not_a_schema(
+                uri,
+                "a schema must be a JSON object or a boolean".to_owned(),
+                String::new(),
+            ));
+        }
+        if let Err(e) = meta_validate(draft(set.dialect(i)), value) {
+            let pointer = e.instance_path().as_str().to_owned();
+            if let jsonschema::error::ValidationErrorKind::Format { format } = e.kind() {
+                if format == "regex" {
+                    return Err(SchemaError::InvalidRegex {
+                        doc: uri.to_owned(),
+                        pointer,
+                        pattern: e.instance().as_str().unwrap_or_default().to_owned(),
+                        message: "not an ECMA-262 regular expression".to_owned(),
+                    });
+                }
+            }
+            return Err(not_a_schema(uri, e.to_string(), pointer));
+        }
+    }
+    set.check_refs()
 }
