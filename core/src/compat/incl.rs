@@ -415,7 +415,14 @@ impl<'a> Prover<'a> {
         Ok(match self.eng.patterns.search(&want, &avoid) {
             Search::Found(s) => {
                 let n = s.chars().count() as u64;
+                let excluded = bs
+                    .iter()
+                    .any(|b| b.except.iter().any(|e| e.as_str() == Some(s.as_str())));
                 let (kind, detail) = match avoid.first() {
+                    _ if excluded => (
+                        "VALUE_EXCLUDED",
+                        format!("the value {s:?} is no longer accepted"),
+                    ),
                     None => (
                         "TYPE_NARROWED",
                         "string values are no longer accepted".to_owned(),

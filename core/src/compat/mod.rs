@@ -15,3 +15,6 @@ pub use api::{
     Change, Direction, Mode, Policy, Prepared, Report, Verdict, check, check_prepared,
     check_versions, check_versions_prepared,
 };
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+//! Data-driven checker tests: one `check` helper, verdicts and witnesses rendered as text and compared with `expect!` snapshots.
+
+use expect_test::{Expect, expect};
+use serde_json::{Value, json};
+
+use super::{Mode, Policy, check, check_versions};
+use crate::schema::{SchemaSet, Validator};
+
+/// Renders a check as `verdict` plus one line per change (direction, kind, path, witness).
+fn render(old: Value, new: Value, mode: Mode, policy: Policy) -> String {
+    let o = SchemaSet::new("file:///s/old.json", old).expect("old loads");
+    let n = SchemaSet::new("file:///s/new.json", new).expect("new loads");
+    let r = check(&o, &n, mode, policy).expect("checkable");
+    let mut out = r.verdict.as_str().to_owned();
+    for c in &r.changes {
+        out.push_str(&format!(
+            "\n{:?} {} {} {}",
+            c.direction,
+            c.kind,
+            if c.path.is_empty() { "/" } else { &c.path },
+            c.witness
+        ));
+        // Every reported witness separates the two schemas, by the jsonschema crate.
+        let (w, rd) = match c.direction {
+            super::Direction::Backward => (&o, &n),
+            super::Direction::Forward => (&n, &o),
+        };
+        let (w, rd) = match policy {
+            Policy::Strict => (w.clone(), rd.clone()),
+            Policy::Lenient => (w.lenient(true), rd.lenient(false)),
+        };
+        assert!(Validator::new(&w).expect("w").is_valid(&c.witness));
+        assert!(!Validator::new(&rd).expect("r").is_valid(&c.witness));
+    }
+    for reason in &r.reasons {
+        out.push_str(&format!("\n? {reason}"));
+    }
+    out
+}
+
+fn check_strict(old: Value, new: Value, want: Expect) {
+    want.assert_eq(&render(old, new, Mode::Full, Policy::Strict));
+}
+
+fn check_lenient(old: Value, new: Value, want: Expect) {
+    want.assert_eq(&render(old, new, Mode::Full, Policy::Lenient));
+}
+
+#[test]
+fn widening_and_narrowing_types() {
+    check_strict(
+        json!({"type": "integer"}),
+        json!({"type": "number"}),
+        expect![[r#"
+            incompatible
+            Forward TYPE_NARROWED / 0.5"#]],
+    );
+    check_strict(
+        json!({"type": ["string", "null"]}),
+        json!({"type": "string"}),
+        expect![[r#"
+            incompatible
+            Backward TYPE_NARROWED / null"#]],
+    );
+}
+
+#[test]
+fn lenient_allows_optional_fields_both_ways_but_not_type_changes() {
+    let v1 = json!({"type": "object", "additionalProperties": false, "required": ["id"],
+        "properties": {"id": {"type": "string"}}});
+    let v2 = json!({"type": "object", "additionalProperties": false, "required": ["id"],
+        "properties": {"id": {"type": "string"}, "note": {"type": "string"}}});
+    check_lenient(v1.clone(), v2.clone(), expect!["compatible"]);
+    check_strict(
+        v1.clone(),
+        v2,
+        expect![[r#"
+            incompatible
+            Forward PROPERTY_REMOVED /note {"note":"","id":""}"#]],
+    );
+    let v3 = json!({"type": "object", "additionalProperties": false, "required": ["id"],
+        "properties": {"id": {"type": "integer"}}});
+    check_lenient(
+        v1,
+        v3,
+        expect![[r#"
+            incompatible
+            Backward TYPE_NARROWED /id {"id":""}
+            Forward TYPE_NARROWED /id {"id":0}"#]],
+    );
+}
+
+#[test]
+fn transitive_modes_catch_a_field_re_added_with_another_type() {
+    let set = |v: Value| SchemaSet::new("file:///s/v.json", v).expect("loads");
+    let v1 = set(
+        json!({"type": "object", "properties": {"x": {"type": "string"}}, "additionalProperties": false}),
+    );
+    let v2 = set(json!({"type": "object", "properties": {}, "additionalProperties": false}));
+    let v3 = set(
+        json!({"type": "object", "properties": {"x": {"type": "integer"}}, "additionalProperties": false}),
+    );
+    let versions = [v1, v2, v3];
+    let plain = check_versions(&versions, Mode::Full, Policy::Lenient).expect("checkable");
+    assert_eq!(
+        plain.verdict.as_str(),
+        "compatible",
+        "v3 against v2 alone is fine"
+    );
+    let transitive =
+        check_versions(&versions, Mode::FullTransitive, Policy::Lenient).expect("checkable");
+    assert_eq!(transitive.verdict.as_str(), "incompatible");
+    assert!(
+        transitive
+            .changes
+            .iter()
+            .all(|c| c.against_version == Some(1))
+    );
+}
+
+#[test]
+fn enums_consts_and_bounds() {
+    check_strict(
+        json!({"enum": ["a", "b", 1]}),
+        json!({"enum": ["a", 1.0]}),
+        expect![[r#"
+            incompatible
+            Backward ENUM_NARROWED / "b""#]],
+    );
+    check_strict(
+        json!({"type": "integer", "minimum": 0, "maximum": 10}),
+        json!({"type": "integer", "exclusiveMinimum": -1, "exclusiveMaximum": 11}),
+        expect!["compatible"],
+    );
+    check_strict(
+        json!({"type": "number", "multipleOf": 0.5}),
+        json!({"type": "number", "multipleOf": 1.5}),
+        expect![[r#"
+            incompatible
+            Backward MULTIPLE_OF_CHANGED / 1"#]],
+    );
+}
+
+#[test]
+fn regular_expressions_are_decided_by_automata() {
+    check_strict(
+        json!({"type": "string", "pattern": "^[a-z]{3}$"}),
+        json!({"type": "string", "pattern": "^[a-z]+$", "maxLength": 3}),
+        expect![[r#"
+            incompatible
+            Forward PATTERN_NARROWED / "a""#]],
+    );
+    check_strict(
+        json!({"type": "string", "pattern": "^\\d{4}-\\d{2}$"}),
+        json!({"type": "string", "pattern": "^[0-9]+-[0-9]+$"}),
+        expect![[r#"
+            incompatible
+            Forward PATTERN_NARROWED / "0-0""#]],
+    );
+}
+
+#[test]
+fn recursive_schemas_by_co_induction() {
+    let tree = |leaf: &str| {
+        json!({"$defs": {"node": {"type": "object", "properties": {
+            "value": {"type": leaf},
+            "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}},
+            "$ref": "#/$defs/node"})
+    };
+    check_strict(tree("integer"), tree("integer"), expect!["compatible"]);
+    check_strict(
+        tree("integer"),
+        tree("number"),
+        expect![[r#"
+            incompatible
+            Forward TYPE_NARROWED /children/0/value {"children":[{"value":0.5}]}
+            Forward TYPE_NARROWED /value {"value":0.5}"#]],
+    );
+}
+
+#[test]
+fn draft_07_tuples_and_dependencies() {
+    let d7 = "http://json-schema.org/draft-07/schema#";
+    check_strict(
+        json!({"$schema": d7, "type": "array", "items": [{"type": "string"}], "additionalItems": false}),
+        json!({"$schema": d7, "type": "array", "items": [{"type": "string"}, {"type": "integer"}], "additionalItems": false}),
+        expect![[r#"
+            incompatible
+            Forward TYPE_NARROWED /1 ["",0]"#]],
+    );
+    check_strict(
+        json!({"$schema": d7, "type": "object"}),
+        json!({"$schema": d7, "type": "object", "dependencies": {"a": ["b"]}}),
+        expect![[r#"
+            incompatible
+            Backward DEPENDENCY_ADDED / {"a":null}"#]],
+    );
+}
+
+#[test]
+fn combinators_and_negation() {
+    check_strict(
+        json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}),
+        json!({"anyOf": [{"type": "integer"}, {"type": "string"}]}),
+        expect!["compatible"],
+    );
+    check_strict(
+        json!({"type": "string", "not": {"const": "x"}}),
+        json!({"type": "string"}),
+        expect![[r#"
+            incompatible
+            Forward VALUE_EXCLUDED / "x""#]],
+    );
+}
+
+#[test]
+fn undecidable_constructs_answer_unknown_with_a_reason() {
+    check_strict(
+        json!({"type": "string", "pattern": "^(?=a)"}),
+        json!({"type": "string", "pattern": "^(?=b)"}),
+        expect![[r#"
+            unknown
+            ? BACKWARD: pattern "^(?=a)": look-around has no finite automaton
+            ? FORWARD: pattern "^(?=b)": look-around has no finite automaton"#]],
+    );
+}
