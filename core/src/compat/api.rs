@@ -390,10 +390,16 @@ fn direction(
     };
     match outcome {
         Outcome::Holds => {}
-        Outcome::Unknown(why) => {
-            report.verdict = report.verdict.and(Verdict::Unknown);
-            report.reasons.push(format!("{label}: {why}"));
-        }
+        Outcome::Unknown(why) => match sample_witness(w, r, &mut prover)? {
+            Some(witness) => {
+                report.verdict = report.verdict.and(Verdict::Incompatible);
+                report.changes.push(sampled_change(dir, witness));
+            }
+            None => {
+                report.verdict = report.verdict.and(Verdict::Unknown);
+                report.reasons.push(format!("{label}: {why}"));
+            }
+        },
         Outcome::Fails(fails) => {
             let (wv, rv) = (w.validator()?, r.validator()?);
             let mut kept = 0;
@@ -414,6 +420,9 @@ fn direction(
             }
             if kept > 0 {
                 report.verdict = report.verdict.and(Verdict::Incompatible);
+            } else if let Some(witness) = sample_witness(w, r, &mut prover)? {
+                report.verdict = report.verdict.and(Verdict::Incompatible);
+                report.changes.push(sampled_change(dir, witness));
             } else {
                 report.verdict = report.verdict.and(Verdict::Unknown);
                 report.reasons.push(format!(
@@ -423,6 +432,163 @@ fn direction(
         }
     }
     Ok(())
+}
+
+/// Candidates tried by [`sample_witness`] before giving up.
+const SAMPLE_BUDGET: usize = 4_000;
+
+/// When the rules could not decide, look for a witness by sampling: the
+/// writer's own example and the literal values both schemas mention, and
+/// small mutations of them, each judged by the `jsonschema` validators alone.
+fn sample_witness(
+    w: &View,
+    r: &View,
+    prover: &mut Prover<'_>,
+) -> Result<Option<Value>, SchemaError> {
+    let (wv, rv) = (w.validator()?, r.validator()?);
+    let mut scalars: Vec<Value> = vec![
+        Value::Null,
+        Value::Bool(false),
+        Value::Bool(true),
+        Value::from(0),
+        Value::from(1),
+        Value::from(-1),
+        Value::from(0.5),
+        Value::from(""),
+        Value::Array(Vec::new()),
+        Value::Object(serde_json::Map::new()),
+    ];
+    scalars.extend(["a", "b", "x", "y", "z", "A", "0", " "].map(Value::from));
+    for set in [&w.set, &r.set] {
+        for (_, doc) in set.documents() {
+            collect_literals(doc, &mut scalars);
+        }
+    }
+    scalars.truncate(64);
+    let mut seeds: Vec<Value> = Vec::new();
+    let root = Expr::Node(0, Loc::from_location(&w.set.root()));
+    if let Ok(Some(e)) = prover.example(&root) {
+        seeds.push(e);
+    }
+    seeds.extend(scalars.iter().cloned());
+    let try_one = |v: &Value| wv.is_valid(v) && !rv.is_valid(v);
+    let mut tried = 0usize;
+    for seed in &seeds {
+        if try_one(seed) {
+            return Ok(Some(seed.clone()));
+        }
+    }
+    for seed in &seeds {
+        for m in mutations(seed, &scalars) {
+            tried += 1;
+            if tried > SAMPLE_BUDGET {
+                return Ok(None);
+            }
+            if try_one(&m) {
+                return Ok(Some(m));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Literal values a schema mentions (`enum`, `const`, `default`, `examples`), deduplicated.
+fn collect_literals(v: &Value, out: &mut Vec<Value>) {
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x) {
+                        ("enum" | "examples", Value::Array(xs)) => {
+                            for x in xs {
+                                if !out.contains(x) {
+                                    out.push(x.clone());
+                                }
+                            }
+                        }
+                        ("const" | "default", x) => {
+                            if !out.contains(x) {
+                                out.push(x.clone());
+                            }
+                        }
+                        _ => stack.push(x),
+                    }
+                }
+            }
+            Value::Array(a) => stack.extend(a),
+            _ => {}
+        }
+    }
+}
+
+/// One-step edits of a value: drop, replace or add a member.
+fn mutations(v: &Value, scalars: &[Value]) -> Vec<Value> {
+    let mut out = Vec::new();
+    match v {
+        Value::Object(m) => {
+            for k in m.keys() {
+                let mut d = m.clone();
+                d.shift_remove(k);
+                out.push(Value::Object(d));
+                for s in scalars {
+                    let mut c = m.clone();
+                    c.insert(k.clone(), s.clone());
+                    out.push(Value::Object(c));
+                }
+            }
+            for name in ["a", "b", "x", "extra"] {
+                if !m.contains_key(name) {
+                    for s in scalars {
+                        let mut c = m.clone();
+                        c.insert(name.to_owned(), s.clone());
+                        out.push(Value::Object(c));
+                    }
+                }
+            }
+        }
+        Value::Array(a) => {
+            for i in 0..a.len() {
+                let mut d = a.clone();
+                d.remove(i);
+                out.push(Value::Array(d));
+                let mut dup = a.clone();
+                dup.insert(i, a[i].clone());
+                out.push(Value::Array(dup));
+                for s in scalars {
+                    let mut c = a.clone();
+                    c[i] = s.clone();
+                    out.push(Value::Array(c));
+                }
+            }
+            for s in scalars {
+                let mut c = a.clone();
+                c.push(s.clone());
+                out.push(Value::Array(c));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn sampled_change(dir: Direction, witness: Value) -> Change {
+    let side = match dir {
+        Direction::Backward => "the new schema rejects an event the old schema accepts",
+        Direction::Forward => "the old schema rejects an event the new schema accepts",
+    };
+    Change {
+        direction: dir,
+        kind: "COUNTEREXAMPLE".to_owned(),
+        path: String::new(),
+        old_pointer: None,
+        new_pointer: None,
+        message: format!(
+            "no rule pinpointed the change, but a sampled event separates the schemas; {side}"
+        ),
+        witness,
+        against_version: None,
+    }
 }
 
 fn pointer(set: &SchemaSet, loc: &Option<Loc>) -> Option<String> {
