@@ -1,19 +1,18 @@
 //! `evreg check`: every routing key's versions in a schema directory, checked in order, and every example validated.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, anyhow, bail};
 use evreg_core::compat::{Prepared, check_versions_prepared};
-use evreg_core::config::RegistryConfig;
+use evreg_core::layout::{SchemaDir, SubjectDir, version_of};
 use evreg_core::schema::{Validator, compose_message};
-use evreg_core::{Mode, Policy, Report, RoutingKey, SchemaSet, Verdict};
+use evreg_core::{Mode, Policy, Report, SchemaSet, Verdict};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::load::{load_schema, read_json};
+use crate::load::{Disk, read_json};
 use crate::{Format, exit};
 
 #[derive(Debug, clap::Args)]
@@ -65,35 +64,25 @@ struct ExampleResult {
     errors: Vec<String>,
 }
 
-/// A routing key's directory and its version files, in order.
-struct Subject {
-    key: RoutingKey,
-    dir: PathBuf,
-    versions: Vec<PathBuf>,
-}
-
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let dir = &args.dir;
     if !dir.is_dir() {
         bail!("{}: not a directory", dir.display());
     }
-    let config_path = dir.join("evreg.toml");
-    let config = if config_path.is_file() {
-        let text = std::fs::read_to_string(&config_path)
-            .with_context(|| format!("{}: cannot read", config_path.display()))?;
-        RegistryConfig::parse(&text).map_err(|e| anyhow!("{}: {e}", config_path.display()))?
-    } else {
-        RegistryConfig::default()
-    };
-    let envelope = match &config.envelope {
-        Some(rel) => Some(load_schema(&dir.join(rel))?),
-        None => None,
-    };
-    let mut problems: Vec<Problem> = Vec::new();
-    let subjects = discover(dir, &mut problems)?;
+    let layout = SchemaDir::load(&Disk, dir).map_err(|e| anyhow!("{e}"))?;
+    let mut problems: Vec<Problem> = layout
+        .problems
+        .iter()
+        .map(|p| Problem {
+            file: p.path.display().to_string(),
+            line: 1,
+            kind: "layout",
+            message: p.message.clone(),
+        })
+        .collect();
     let mut results = Vec::new();
-    for s in &subjects {
-        results.push(check_subject(s, &config, envelope.as_ref(), &mut problems)?);
+    for s in &layout.subjects {
+        results.push(check_subject(s, &layout, &mut problems)?);
     }
     if let Some(rev) = &args.against_git {
         check_immutable(dir, rev, &mut problems)?;
@@ -193,98 +182,22 @@ fn escape_gh(s: &str) -> String {
         .replace('\n', "%0A")
 }
 
-/// Version number of a file named `v{N}.json`.
-fn version_of(name: &str) -> Option<u32> {
-    let n = name.strip_prefix('v')?.strip_suffix(".json")?;
-    if n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    n.parse().ok()
-}
-
-fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("{}: cannot list", dir.display()))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("{}: cannot list", dir.display()))?;
-    v.sort();
-    Ok(v)
-}
-
-/// Routing-key directories: those holding `v{N}.json` files.
-fn discover(dir: &Path, problems: &mut Vec<Problem>) -> Result<Vec<Subject>> {
-    let mut out = Vec::new();
-    for path in sorted_entries(dir)? {
-        if !path.is_dir() {
-            continue;
-        }
-        let mut versions: BTreeMap<u32, PathBuf> = BTreeMap::new();
-        for f in sorted_entries(&path)? {
-            if let Some(n) = f.file_name().and_then(|n| n.to_str()).and_then(version_of) {
-                versions.insert(n, f);
-            }
-        }
-        if versions.is_empty() {
-            continue;
-        }
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        let key = match RoutingKey::new(&name) {
-            Ok(k) => k,
-            Err(e) => {
-                problems.push(Problem {
-                    file: path.display().to_string(),
-                    line: 1,
-                    kind: "layout",
-                    message: format!("directory name {name:?} is not a routing key: {e}"),
-                });
-                continue;
-            }
-        };
-        let expected: Vec<u32> = (1..=versions.len() as u32).collect();
-        if versions.keys().copied().collect::<Vec<_>>() != expected {
-            let have: Vec<String> = versions.keys().map(|v| format!("v{v}")).collect();
-            problems.push(Problem {
-                file: path.display().to_string(),
-                line: 1,
-                kind: "layout",
-                message: format!(
-                    "versions must run v1, v2, ... without gaps; found {}",
-                    have.join(", ")
-                ),
-            });
-            continue;
-        }
-        out.push(Subject {
-            key,
-            dir: path,
-            versions: versions.into_values().collect(),
-        });
-    }
-    Ok(out)
-}
-
 fn check_subject(
-    s: &Subject,
-    config: &RegistryConfig,
-    envelope: Option<&SchemaSet>,
+    s: &SubjectDir,
+    layout: &SchemaDir,
     problems: &mut Vec<Problem>,
 ) -> Result<SubjectResult> {
-    let (mode, policy) = config.compatibility_for(s.key.as_str());
+    let (mode, policy) = layout.config.compatibility_for(s.key.as_str());
     let mut prepared = Vec::with_capacity(s.versions.len());
-    for f in &s.versions {
-        prepared.push(Prepared::new(load_schema(f)?).map_err(|e| anyhow!("{e}"))?);
+    for v in &s.versions {
+        prepared.push(Prepared::new(v.schema.clone()).map_err(|e| anyhow!("{e}"))?);
     }
     let mut checks = Vec::new();
     for i in 1..prepared.len() {
         let report =
             check_versions_prepared(&prepared[..=i], mode, policy).map_err(|e| anyhow!("{e}"))?;
-        let file = s.versions[i].display().to_string();
-        let text = std::fs::read_to_string(&s.versions[i]).unwrap_or_default();
+        let file = s.versions[i].path.display().to_string();
+        let text = std::fs::read_to_string(&s.versions[i].path).unwrap_or_default();
         for c in &report.changes {
             let against = c
                 .against_version
@@ -328,14 +241,14 @@ fn check_subject(
         });
     }
     let mut examples = Vec::new();
-    let ex_dir = s.dir.join("examples");
-    if ex_dir.is_dir() {
-        for f in sorted_entries(&ex_dir)? {
-            if f.extension().and_then(|e| e.to_str()) != Some("json") {
-                continue;
-            }
-            examples.push(check_example(s, &f, &prepared, envelope, problems)?);
-        }
+    for f in &s.examples {
+        examples.push(check_example(
+            s,
+            f,
+            &prepared,
+            layout.envelope.as_ref(),
+            problems,
+        )?);
     }
     Ok(SubjectResult {
         routing_key: s.key.to_string(),
@@ -348,7 +261,7 @@ fn check_subject(
 }
 
 fn check_example(
-    s: &Subject,
+    s: &SubjectDir,
     f: &Path,
     sets: &[Prepared],
     envelope: Option<&SchemaSet>,

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use evreg_core::{Mode, Policy, Report, SchemaSet, Verdict, check};
 use serde_json::{Value, json};
 
-use crate::load::{load_schema, parse_json};
+use crate::load::load_schema;
 use crate::{Format, exit};
 
 #[derive(Debug, clap::Args)]
@@ -137,10 +137,10 @@ fn run_batch(path: &PathBuf, args: &DiffArgs, out: &mut dyn Write) -> Result<i32
 }
 
 fn batch_case(line: &str, n: usize, args: &DiffArgs) -> Value {
-    let case = match parse_json(&format!("line {n}"), line) {
+    let case = match serde_json::from_str::<Value>(line) {
         Ok(v) => v,
         Err(e) => {
-            return json!({"id": Value::Null, "line": n, "verdict": "error", "error": format!("{e:#}")});
+            return json!({"id": Value::Null, "line": n, "verdict": "error", "error": format!("line {n} column {}: invalid JSON: {e}", e.column())});
         }
     };
     let id = case.get("id").cloned().unwrap_or(Value::Null);

@@ -6,6 +6,7 @@
 
 pub mod compat;
 pub mod config;
+pub mod layout;
 pub mod routing;
 pub mod schema;
 

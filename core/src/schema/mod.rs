@@ -286,6 +286,36 @@ impl SchemaSet {
         Ok(loc)
     }
 
+    /// Absolute URIs (without fragment) that some document's `$ref`s point
+    /// to and that the set does not hold yet: what a loader should fetch next.
+    pub fn missing_documents(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for doc in 0..self.docs.len() {
+            let mut stack = vec![Location {
+                doc,
+                pointer: "".into(),
+                base: self.base_of(doc),
+            }];
+            while let Some(loc) = stack.pop() {
+                let Some(Value::Object(obj)) = self.get(&loc) else {
+                    continue;
+                };
+                if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
+                    let abs = resolve_uri(&loc.base, r);
+                    let resource = strip_fragment(&abs).to_owned();
+                    if !self.index.contains_key(&resource) && !out.contains(&resource) {
+                        out.push(resource);
+                    }
+                }
+                for path in subschema_paths(obj, self.docs[doc].dialect) {
+                    let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+                    stack.push(self.child(&loc, &refs));
+                }
+            }
+        }
+        out
+    }
+
     /// Resolves every `$ref` of every document, so a dangling one is reported
     /// where it is written.
     pub fn check_refs(&self) -> Result<(), SchemaError> {

@@ -1,0 +1,274 @@
+//! The schema directory layout (`evreg.toml`, `envelope.json`, `<routing.key>/vN.json`, `examples/`), read through a caller-supplied file source.
+//!
+//! Pure: every byte comes through [`Source`], which the binaries implement
+//! over the real file system (and tests over memory). Parsing errors name
+//! the file, line and column; schema errors the file and JSON pointer.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::config::RegistryConfig;
+use crate::routing::RoutingKey;
+use crate::schema::{MAX_DEPTH, SchemaSet};
+
+/// Largest file read (a 10 MB schema is fine; a runaway file is not).
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+/// Most files one schema may pull in through `$ref`.
+const MAX_FILES: usize = 1_000;
+
+/// Where the layout reads files from.
+pub trait Source {
+    /// The text of a file.
+    fn read(&self, path: &Path) -> Result<String, String>;
+    /// The entries of a directory as (name, is_directory), in any order.
+    fn list(&self, dir: &Path) -> Result<Vec<(String, bool)>, String>;
+    fn is_file(&self, path: &Path) -> bool;
+    /// An absolute form of `path`, for `file://` URIs.
+    fn absolute(&self, path: &Path) -> PathBuf;
+}
+
+/// A file that could not be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct LoadError {
+    pub file: String,
+    pub message: String,
+}
+
+fn err(path: &Path, message: impl Into<String>) -> LoadError {
+    LoadError {
+        file: path.display().to_string(),
+        message: message.into(),
+    }
+}
+
+/// Parses JSON text; errors give line and column.
+pub fn parse_json(path: &Path, text: &str) -> Result<Value, LoadError> {
+    serde_json::from_str(text).map_err(|e| {
+        if e.to_string().contains("recursion limit") {
+            err(
+                path,
+                format!(
+                    "line {} column {}: JSON nests deeper than {MAX_DEPTH} levels",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        } else {
+            err(
+                path,
+                format!("line {} column {}: invalid JSON: {e}", e.line(), e.column()),
+            )
+        }
+    })
+}
+
+/// Reads and parses a JSON file.
+pub fn read_json(src: &dyn Source, path: &Path) -> Result<Value, LoadError> {
+    let text = src.read(path).map_err(|m| err(path, m))?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(err(
+            path,
+            format!(
+                "file is {} bytes; at most {MAX_FILE_BYTES} are read",
+                text.len()
+            ),
+        ));
+    }
+    parse_json(path, &text)
+}
+
+/// The `file://` URI of a path.
+pub fn file_uri(src: &dyn Source, path: &Path) -> String {
+    let s = src.absolute(path).to_string_lossy().replace('\\', "/");
+    if s.starts_with('/') {
+        format!("file://{s}")
+    } else {
+        format!("file:///{s}")
+    }
+}
+
+/// The path of a `file://` URI.
+pub fn uri_path(uri: &str) -> Option<PathBuf> {
+    uri.strip_prefix("file://")
+        .map(|p| PathBuf::from(p.split('#').next().unwrap_or(p)))
+}
+
+/// Loads a schema file and every local file its `$ref`s reach.
+pub fn load_schema(src: &dyn Source, path: &Path) -> Result<SchemaSet, LoadError> {
+    let root = read_json(src, path)?;
+    let mut set =
+        SchemaSet::new(&file_uri(src, path), root).map_err(|e| err(path, e.to_string()))?;
+    let mut added = 0;
+    while let Some((uri, file)) = set
+        .missing_documents()
+        .into_iter()
+        .find_map(|u| uri_path(&u).filter(|p| src.is_file(p)).map(|p| (u, p)))
+    {
+        added += 1;
+        if added > MAX_FILES {
+            return Err(err(
+                path,
+                format!("$refs reach more than {MAX_FILES} files"),
+            ));
+        }
+        let value = read_json(src, &file)?;
+        set.add(&uri, value)
+            .map_err(|e| err(&file, e.to_string()))?;
+    }
+    Ok(set)
+}
+
+/// One `vN.json` of a routing key.
+#[derive(Debug, Clone)]
+pub struct VersionFile {
+    pub number: u32,
+    pub path: PathBuf,
+    pub schema: SchemaSet,
+}
+
+/// A routing key's directory.
+#[derive(Debug, Clone)]
+pub struct SubjectDir {
+    pub key: RoutingKey,
+    pub dir: PathBuf,
+    /// v1, v2, ... in order, without gaps.
+    pub versions: Vec<VersionFile>,
+    /// `examples/*.json`, sorted.
+    pub examples: Vec<PathBuf>,
+}
+
+/// Something wrong with the directory's shape (not with a file's content).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayoutProblem {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// A loaded schema directory.
+#[derive(Debug, Clone)]
+pub struct SchemaDir {
+    pub root: PathBuf,
+    pub config: RegistryConfig,
+    /// The envelope schema, when `evreg.toml` names one.
+    pub envelope: Option<SchemaSet>,
+    pub subjects: Vec<SubjectDir>,
+    pub problems: Vec<LayoutProblem>,
+    /// Every file and directory read, for build scripts' `rerun-if-changed`.
+    pub read: Vec<PathBuf>,
+}
+
+/// The version number of a file named `v{N}.json`.
+pub fn version_of(name: &str) -> Option<u32> {
+    let n = name.strip_prefix('v')?.strip_suffix(".json")?;
+    if n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok()
+}
+
+fn sorted(src: &dyn Source, dir: &Path) -> Result<Vec<(String, bool)>, LoadError> {
+    let mut v = src.list(dir).map_err(|m| err(dir, m))?;
+    v.sort();
+    Ok(v)
+}
+
+impl SchemaDir {
+    /// Reads a schema directory: its config, envelope, and every directory
+    /// holding `vN.json` files (whose name must be a routing key).
+    pub fn load(src: &dyn Source, root: &Path) -> Result<SchemaDir, LoadError> {
+        let mut read = vec![root.to_path_buf()];
+        let config_path = root.join("evreg.toml");
+        let config = if src.is_file(&config_path) {
+            read.push(config_path.clone());
+            let text = src.read(&config_path).map_err(|m| err(&config_path, m))?;
+            RegistryConfig::parse(&text).map_err(|e| err(&config_path, e.to_string()))?
+        } else {
+            RegistryConfig::default()
+        };
+        let envelope = match &config.envelope {
+            Some(rel) => {
+                let p = root.join(rel);
+                read.push(p.clone());
+                Some(load_schema(src, &p)?)
+            }
+            None => None,
+        };
+        let mut subjects = Vec::new();
+        let mut problems = Vec::new();
+        for (name, is_dir) in sorted(src, root)? {
+            if !is_dir {
+                continue;
+            }
+            let dir = root.join(&name);
+            let entries = sorted(src, &dir)?;
+            let mut versions: BTreeMap<u32, PathBuf> = BTreeMap::new();
+            for (f, f_dir) in &entries {
+                if let Some(n) = version_of(f).filter(|_| !f_dir) {
+                    versions.insert(n, dir.join(f));
+                }
+            }
+            if versions.is_empty() {
+                continue;
+            }
+            read.push(dir.clone());
+            let key = match RoutingKey::new(&name) {
+                Ok(k) => k,
+                Err(e) => {
+                    problems.push(LayoutProblem {
+                        path: dir,
+                        message: format!("directory name {name:?} is not a routing key: {e}"),
+                    });
+                    continue;
+                }
+            };
+            let expected: Vec<u32> = (1..=versions.len() as u32).collect();
+            if versions.keys().copied().collect::<Vec<_>>() != expected {
+                let have: Vec<String> = versions.keys().map(|v| format!("v{v}")).collect();
+                problems.push(LayoutProblem {
+                    path: dir,
+                    message: format!(
+                        "versions must run v1, v2, ... without gaps; found {}",
+                        have.join(", ")
+                    ),
+                });
+                continue;
+            }
+            let mut files = Vec::new();
+            for (number, path) in versions {
+                read.push(path.clone());
+                let schema = load_schema(src, &path)?;
+                files.push(VersionFile {
+                    number,
+                    path,
+                    schema,
+                });
+            }
+            let mut examples = Vec::new();
+            let ex_dir = dir.join("examples");
+            if entries.iter().any(|(n, d)| n == "examples" && *d) {
+                for (f, f_dir) in sorted(src, &ex_dir)? {
+                    if !f_dir && f.ends_with(".json") {
+                        examples.push(ex_dir.join(f));
+                    }
+                }
+            }
+            subjects.push(SubjectDir {
+                key,
+                dir,
+                versions: files,
+                examples,
+            });
+        }
+        Ok(SchemaDir {
+            root: root.to_path_buf(),
+            config,
+            envelope,
+            subjects,
+            problems,
+            read,
+        })
+    }
+}
