@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod check;
 mod diff;
+mod generate;
 pub mod load;
 
 /// Process exit codes, as ripgrep uses them plus one for `unknown`.
@@ -41,6 +42,8 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Check every routing key's versions in a schema directory, and validate its examples.
     Check(check::CheckArgs),
+    /// Generate typed Rust events, as evreg-codegen does from build.rs.
+    Gen(generate::GenArgs),
 }
 
 /// Runs the command line `args`; returns the process exit code.
@@ -69,6 +72,7 @@ pub fn run(
     let result = match cli.command {
         Command::Diff(a) => diff::run(&a, out),
         Command::Check(a) => check::run(&a, out),
+        Command::Gen(a) => generate::run(&a, out, err),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,946 @@
-//! evreg-codegen: typed Rust events generated from `build.rs`.
+//! evreg-codegen: typed Rust events from evreg schemas, generated from `build.rs` the way prost-build does it.
 //!
-//! Not built yet: this crate holds the place and the dependency edge
-//! (codegen → core) that ARCHITECTURE.md allows. It exports nothing, so
-//! nothing can mistake it for a working generator. Tracked by the codegen issue.
+//! ```no_run
+//! // build.rs
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     evreg_codegen::Config::new().schemas_dir("../schemas").compile()?;
+//!     Ok(())
+//! }
+//! ```
+//! and in the crate: `mod events { evreg_codegen::include_events!(); }`.
+//!
+//! [`Config::compile`] reads files, writes `$OUT_DIR/events.rs` and prints
+//! `cargo:rerun-if-changed`; [`generate`] underneath is pure: loaded
+//! schemas in, Rust source out.
+
+use std::path::{Path, PathBuf};
+
+use evreg_core::BindingPattern;
+use evreg_core::layout::{self, LoadError, SchemaDir, Source};
+use evreg_core::schema::SchemaSet;
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde_json::Value;
+
+mod emit;
+mod model;
+mod names;
+
+use emit::{Emitter, ModTree, QueueGen, SubjectGen, Topology, any_variant, ident, mod_name};
+use model::{Builder, Def, Ty};
+
+/// Which crate date-time fields use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateTimeCrate {
+    /// `String` (no extra dependency).
+    #[default]
+    None,
+    /// `chrono::DateTime<Utc>` and `chrono::NaiveDate` (chrono with its `serde` feature).
+    Chrono,
+    /// `time::OffsetDateTime` in RFC 3339 (time with `serde` and `serde-well-known`); dates stay `String`.
+    Time,
+}
+
+/// What to generate, independent of where schemas come from.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only routing keys this binding pattern matches (`auth.#`).
+    pub routing_keys: Option<BindingPattern>,
+    /// Extra derives on every type (`"Eq"`, `"Hash"`, `"my::Trait"`).
+    pub derives: Vec<String>,
+    /// Extra attributes on every type (`"#[serde(deny_unknown_fields)]"`).
+    pub attributes: Vec<String>,
+    pub datetime: DateTimeCrate,
+    /// `format: uuid` → `uuid::Uuid` (uuid with `serde`).
+    pub uuid: bool,
+    /// `format: uri` → `url::Url` (url with `serde`).
+    pub url: bool,
+    /// Constructs without a Rust type become `serde_json::Value` with a warning, instead of an error.
+    pub value_fallback: bool,
+    /// Derive `schemars::JsonSchema` on every type.
+    pub schemars: bool,
+}
+
+/// Why generation failed. Every schema problem names the file and JSON pointer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Load(#[from] LoadError),
+    #[error("{file}#{pointer}: {message}")]
+    Unsupported {
+        file: String,
+        pointer: String,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Layout { path: String, message: String },
+    #[error("{0}")]
+    Config(String),
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+}
+
+/// Generated source and the warnings generation produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    pub code: String,
+    pub warnings: Vec<String>,
+}
+
+/// Schema ids from a pulled registry's lock file, by (routing key, version).
+pub type SchemaIds = std::collections::BTreeMap<(String, u32), u64>;
+
+/// Generates the events module for a schema directory.
+pub fn generate(dir: &SchemaDir, ids: &SchemaIds, opts: &Options) -> Result<Generated, Error> {
+    if let Some(p) = dir.problems.first() {
+        return Err(Error::Layout {
+            path: p.path.display().to_string(),
+            message: p.message.clone(),
+        });
+    }
+    let mut b = Builder::new(opts);
+    let subjects: Vec<&layout::SubjectDir> = dir
+        .subjects
+        .iter()
+        .filter(|s| {
+            opts.routing_keys
+                .as_ref()
+                .is_none_or(|p| p.matches_key(&s.key))
+        })
+        .collect();
+    for s in &subjects {
+        let words: Vec<String> = s.key.words().map(str::to_owned).collect();
+        let module: Vec<String> = words[..words.len().saturating_sub(1)]
+            .iter()
+            .map(|w| names::snake(w))
+            .collect();
+        for v in &s.versions {
+            b.modules
+                .insert(v.schema.doc_uri(0).to_owned(), module.clone());
+        }
+    }
+    if let Some(env) = &dir.envelope {
+        b.modules.insert(env.doc_uri(0).to_owned(), Vec::new());
+    }
+    // The envelope first, so its types take the plain names.
+    let envelope = match &dir.envelope {
+        Some(env) => Some(envelope_type(&mut b, env)?),
+        None => None,
+    };
+    let mut gens = Vec::new();
+    for s in &subjects {
+        let words: Vec<&str> = s.key.words().collect();
+        let module: Vec<String> = words[..words.len().saturating_sub(1)]
+            .iter()
+            .map(|w| names::snake(w))
+            .collect();
+        let base = names::camel(&words[words.len().saturating_sub(2)..].join("_"));
+        let mut versions = Vec::new();
+        for v in &s.versions {
+            let name = format!("{base}V{}", v.number);
+            let id = b.named_root(&v.schema, &v.schema.root(), &name)?;
+            versions.push((
+                v.number,
+                id,
+                ids.get(&(s.key.to_string(), v.number)).copied(),
+            ));
+        }
+        let exchange = dir
+            .config
+            .exchange_of(&s.key)
+            .unwrap_or_default()
+            .to_owned();
+        gens.push(SubjectGen {
+            key: s.key.to_string(),
+            module,
+            base,
+            versions,
+            exchange,
+        });
+    }
+    let topology = Topology {
+        queues: dir
+            .config
+            .queues
+            .iter()
+            .map(|q| {
+                let binds = dir
+                    .config
+                    .bindings
+                    .iter()
+                    .filter(|bd| bd.queue == q.name)
+                    .map(|bd| (bd.exchange.clone(), bd.pattern.to_string()))
+                    .collect();
+                let consumers = dir
+                    .config
+                    .services
+                    .iter()
+                    .filter(|s| s.consumes.contains(&q.name))
+                    .map(|s| s.name.clone())
+                    .collect();
+                QueueGen {
+                    name: q.name.clone(),
+                    dead_letter: q.dead_letter_queue.clone(),
+                    bindings: binds,
+                    consumers,
+                }
+            })
+            .collect(),
+    };
+    let code = render(&b, &gens, envelope, &topology, opts)?;
+    Ok(Generated {
+        code,
+        warnings: b.warnings,
+    })
+}
+
+/// Generates types for one schema file (and the files its `$ref`s reach), outside any registry.
+pub fn generate_schema(set: &SchemaSet, name: &str, opts: &Options) -> Result<Generated, Error> {
+    let mut b = Builder::new(opts);
+    b.modules.insert(set.doc_uri(0).to_owned(), Vec::new());
+    let root_name = set
+        .document(0)
+        .get("title")
+        .and_then(Value::as_str)
+        .map(names::camel)
+        .unwrap_or_else(|| names::camel(name));
+    b.named_root(set, &set.root(), &root_name)?;
+    let mut tree = ModTree::default();
+    let em = Emitter {
+        types: &b.types,
+        opts,
+    };
+    for t in &b.types {
+        tree.add(&t.module, em.type_def(t));
+    }
+    let code = format(tree.tokens())?;
+    Ok(Generated {
+        code,
+        warnings: b.warnings,
+    })
+}
+
+/// Builds the `Envelope<P>` struct from the envelope schema: its `payload` becomes `P`.
+fn envelope_type(b: &mut Builder<'_>, env: &SchemaSet) -> Result<model::TypeId, Error> {
+    let id = b.named_root(env, &env.root(), "Envelope")?;
+    b.types[id].name = "Envelope".to_owned();
+    let Def::Struct { fields } = &mut b.types[id].def else {
+        return Err(Error::Unsupported {
+            file: env.doc_uri(0).to_owned(),
+            pointer: String::new(),
+            message: "the envelope must be an object schema".into(),
+        });
+    };
+    for want in ["event_type", "event_version", "payload"] {
+        if !fields.iter().any(|f| f.json == want && f.required) {
+            return Err(Error::Unsupported {
+                file: env.doc_uri(0).trim_start_matches("file://").to_owned(),
+                pointer: "/properties".into(),
+                message: format!("the envelope must require a {want:?} property"),
+            });
+        }
+    }
+    for f in fields.iter_mut() {
+        if f.json == "payload" {
+            f.ty = Ty::Payload;
+        }
+        if f.json == "event_type" || f.json == "event_version" {
+            f.ty = Ty::String;
+        }
+    }
+    Ok(id)
+}
+
+fn format(tokens: TokenStream) -> Result<String, Error> {
+    let file: syn::File = syn::parse2(tokens).map_err(|e| {
+        Error::Config(format!(
+            "internal error: generated code does not parse: {e}"
+        ))
+    })?;
+    Ok(format!(
+        "// @generated by evreg-codegen. Do not edit: change the schemas and rebuild.\n\n{}",
+        prettyplease::unparse(&file)
+    ))
+}
+
+fn render(
+    b: &Builder<'_>,
+    subjects: &[SubjectGen],
+    envelope: Option<model::TypeId>,
+    topo: &Topology,
+    opts: &Options,
+) -> Result<String, Error> {
+    let em = Emitter {
+        types: &b.types,
+        opts,
+    };
+    let mut tree = ModTree::default();
+    for t in &b.types {
+        tree.add(&t.module, em.type_def(t));
+    }
+    tree.add(&[], common_items(envelope.is_some()));
+    if let Some(id) = envelope {
+        tree.add(&[], envelope_items(b, id, &em));
+    } else {
+        tree.add(&[], default_envelope());
+    }
+    for s in subjects {
+        tree.add(&s.module, subject_items(s, &em));
+    }
+    tree.add(&[], any_event(subjects));
+    tree.add(&[], topology_items(topo));
+    format(tree.tokens())
+}
+
+/// The traits every generated file carries.
+fn common_items(_typed_envelope: bool) -> TokenStream {
+    quote! {
+        /// A payload type that can be read out of an envelope, checking its type and version.
+        pub trait Payload: Sized {
+            /// Reads the payload of an event of `event_type` at `event_version`.
+            fn from_payload(event_type: &str, event_version: &str, payload: serde_json::Value) -> Result<Self, String>;
+        }
+
+        /// One version of one event: where it is published and how it is named.
+        pub trait Event: serde::Serialize + Payload {
+            /// The routing key, which is also the registry subject.
+            const ROUTING_KEY: &'static str;
+            /// The `event_version` this payload is sent with (`"v1"`).
+            const VERSION: &'static str;
+            /// The exchange it is published to (empty when the registry names none).
+            const EXCHANGE: &'static str;
+            /// The registry's schema id, when generated from a pulled registry.
+            const SCHEMA_ID: Option<u64>;
+        }
+
+        impl Payload for serde_json::Value {
+            fn from_payload(_: &str, _: &str, payload: serde_json::Value) -> Result<Self, String> {
+                Ok(payload)
+            }
+        }
+    }
+}
+
+fn envelope_items(b: &Builder<'_>, id: model::TypeId, em: &Emitter<'_>) -> TokenStream {
+    let Def::Struct { fields } = &b.types[id].def else {
+        return quote!();
+    };
+    let mut raw = b.types[id].clone();
+    raw.name = "RawEnvelope".into();
+    raw.doc = Some("An envelope whose payload is still raw JSON.".into());
+    if let Def::Struct { fields } = &mut raw.def {
+        for f in fields.iter_mut() {
+            if f.ty == Ty::Payload {
+                f.ty = Ty::Value;
+            }
+        }
+    }
+    let raw_tokens = em.type_def(&raw);
+    let idents: Vec<_> = fields
+        .iter()
+        .filter(|f| f.ty != Ty::Payload)
+        .map(|f| ident(&f.ident))
+        .collect();
+    let new_args: Vec<_> = fields
+        .iter()
+        .filter(|f| {
+            f.required && f.ty != Ty::Payload && f.json != "event_type" && f.json != "event_version"
+        })
+        .map(|f| {
+            let i = ident(&f.ident);
+            let t = emit_ty(em, &f.ty);
+            quote!(#i: #t)
+        })
+        .collect();
+    let inits: Vec<_> = fields
+        .iter()
+        .map(|f| {
+            let i = ident(&f.ident);
+            if f.ty == Ty::Payload && f.ident == "payload" {
+                quote!(payload)
+            } else if f.ty == Ty::Payload {
+                quote!(#i: payload)
+            } else if f.json == "event_type" {
+                quote!(#i: P::ROUTING_KEY.to_owned())
+            } else if f.json == "event_version" {
+                quote!(#i: P::VERSION.to_owned())
+            } else if f.required {
+                quote!(#i)
+            } else {
+                quote!(#i: Default::default())
+            }
+        })
+        .collect();
+    let payload_ident = fields
+        .iter()
+        .find(|f| f.ty == Ty::Payload)
+        .map(|f| ident(&f.ident));
+    quote! {
+        #raw_tokens
+
+        impl<'de, P: Payload> serde::Deserialize<'de> for Envelope<P> {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = RawEnvelope::deserialize(d)?;
+                let #payload_ident = P::from_payload(&raw.event_type, &raw.event_version, raw.#payload_ident)
+                    .map_err(serde::de::Error::custom)?;
+                Ok(Envelope { #(#idents: raw.#idents,)* #payload_ident })
+            }
+        }
+
+        impl<P: Event> Envelope<P> {
+            /// An envelope for `payload`, with its routing key and version filled in.
+            #[allow(clippy::too_many_arguments)]
+            pub fn new(#(#new_args,)* payload: P) -> Self {
+                Envelope { #(#inits,)* }
+            }
+
+            /// The routing key to publish with.
+            pub fn routing_key(&self) -> &'static str {
+                P::ROUTING_KEY
+            }
+
+            /// The exchange to publish to.
+            pub fn exchange(&self) -> &'static str {
+                P::EXCHANGE
+            }
+        }
+
+        impl<P: serde::Serialize> Envelope<P> {
+            /// The message body: this envelope as JSON.
+            pub fn to_body(&self) -> Result<Vec<u8>, serde_json::Error> {
+                serde_json::to_vec(self)
+            }
+        }
+    }
+}
+
+fn emit_ty(em: &Emitter<'_>, ty: &Ty) -> TokenStream {
+    em.root_ty(ty)
+}
+
+/// Without an envelope schema: the minimal envelope the seed's routing needs.
+fn default_envelope() -> TokenStream {
+    quote! {
+        /// A message: its routing key, version and payload; other envelope fields are kept as they came.
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        pub struct Envelope<P> {
+            pub event_type: String,
+            pub event_version: String,
+            pub payload: P,
+            #[serde(flatten)]
+            pub other: std::collections::BTreeMap<String, serde_json::Value>,
+        }
+
+        #[derive(serde::Deserialize)]
+        struct RawEnvelope {
+            event_type: String,
+            event_version: String,
+            payload: serde_json::Value,
+            #[serde(flatten)]
+            other: std::collections::BTreeMap<String, serde_json::Value>,
+        }
+
+        impl<'de, P: Payload> serde::Deserialize<'de> for Envelope<P> {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = RawEnvelope::deserialize(d)?;
+                let payload = P::from_payload(&raw.event_type, &raw.event_version, raw.payload).map_err(serde::de::Error::custom)?;
+                Ok(Envelope { event_type: raw.event_type, event_version: raw.event_version, payload, other: raw.other })
+            }
+        }
+
+        impl<P: Event> Envelope<P> {
+            pub fn new(payload: P) -> Self {
+                Envelope { event_type: P::ROUTING_KEY.to_owned(), event_version: P::VERSION.to_owned(), payload, other: Default::default() }
+            }
+            pub fn routing_key(&self) -> &'static str { P::ROUTING_KEY }
+            pub fn exchange(&self) -> &'static str { P::EXCHANGE }
+        }
+
+        impl<P: serde::Serialize> Envelope<P> {
+            pub fn to_body(&self) -> Result<Vec<u8>, serde_json::Error> { serde_json::to_vec(self) }
+        }
+    }
+}
+
+fn subject_items(s: &SubjectGen, em: &Emitter<'_>) -> TokenStream {
+    let key = &s.key;
+    let exchange = &s.exchange;
+    let from = &s.module;
+    let event = Emitter::root_path(from, "Event");
+    let payload = Emitter::root_path(from, "Payload");
+    let mut impls = Vec::new();
+    for (n, id, schema_id) in &s.versions {
+        let ty = em.root_ty_from(from, *id);
+        let version = format!("v{n}");
+        let sid = match schema_id {
+            Some(x) => quote!(Some(#x)),
+            None => quote!(None),
+        };
+        impls.push(quote! {
+            impl #event for #ty {
+                const ROUTING_KEY: &'static str = #key;
+                const VERSION: &'static str = #version;
+                const EXCHANGE: &'static str = #exchange;
+                const SCHEMA_ID: Option<u64> = #sid;
+            }
+            impl #payload for #ty {
+                fn from_payload(event_type: &str, event_version: &str, payload: serde_json::Value) -> Result<Self, String> {
+                    if event_type != #key || event_version != #version {
+                        return Err(format!("expected a {} {} event, got {event_type} {event_version}", #key, #version));
+                    }
+                    serde_json::from_value(payload).map_err(|e| e.to_string())
+                }
+            }
+        });
+    }
+    let name = ident(&s.base);
+    let variants: Vec<_> = s
+        .versions
+        .iter()
+        .map(|(n, _, _)| quote::format_ident!("V{}", n))
+        .collect();
+    let tys: Vec<_> = s
+        .versions
+        .iter()
+        .map(|(_, id, _)| em.root_ty_from(from, *id))
+        .collect();
+    let versions: Vec<String> = s.versions.iter().map(|(n, _, _)| format!("v{n}")).collect();
+    let doc =
+        format!(" Every version of `{key}`; reads the one an envelope's `event_version` names.");
+    quote! {
+        #(#impls)*
+
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[serde(untagged)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#variants(#tys),)*
+        }
+
+        impl #name {
+            /// The routing key of every version.
+            pub const ROUTING_KEY: &'static str = #key;
+
+            /// The `event_version` of this value.
+            pub fn event_version(&self) -> &'static str {
+                match self { #(Self::#variants(_) => #versions,)* }
+            }
+        }
+
+        impl #payload for #name {
+            fn from_payload(event_type: &str, event_version: &str, payload: serde_json::Value) -> Result<Self, String> {
+                if event_type != #key {
+                    return Err(format!("expected a {} event, got {event_type}", #key));
+                }
+                match event_version {
+                    #(#versions => serde_json::from_value(payload).map(Self::#variants).map_err(|e| e.to_string()),)*
+                    other => Err(format!("{} has no version {other}", #key)),
+                }
+            }
+        }
+    }
+}
+
+fn any_event(subjects: &[SubjectGen]) -> TokenStream {
+    let variants: Vec<_> = subjects.iter().map(|s| any_variant(&s.key)).collect();
+    let paths: Vec<TokenStream> = subjects
+        .iter()
+        .map(|s| {
+            let segs = s.module.iter().map(|m| ident(m));
+            let n = ident(&s.base);
+            quote!(#(#segs::)* #n)
+        })
+        .collect();
+    let keys: Vec<&str> = subjects.iter().map(|s| s.key.as_str()).collect();
+    let known: Vec<Vec<String>> = subjects
+        .iter()
+        .map(|s| s.versions.iter().map(|(n, _, _)| format!("v{n}")).collect())
+        .collect();
+    let known_arms = keys
+        .iter()
+        .zip(&known)
+        .map(|(k, vs)| quote!(#k => [#(#vs),*].contains(&event_version),));
+    quote! {
+        /// Any event this crate was built for, read by its `event_type` and
+        /// `event_version`; anything else is kept as raw JSON in `Unknown`, so a
+        /// consumer never fails on an event it was not built for.
+        #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum AnyEvent {
+            #(#variants(Envelope<#paths>),)*
+            /// An event type or version this crate does not know.
+            Unknown(serde_json::Value),
+        }
+
+        impl AnyEvent {
+            /// Reads an event; an unknown type or version is `Unknown`, a known one that does not match its schema an error.
+            pub fn from_value(value: serde_json::Value) -> Result<AnyEvent, serde_json::Error> {
+                let event_type = value.get("event_type").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+                let event_version = value.get("event_version").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+                let event_version = event_version.as_str();
+                let known = match event_type.as_str() {
+                    #(#known_arms)*
+                    _ => false,
+                };
+                if !known {
+                    return Ok(AnyEvent::Unknown(value));
+                }
+                Ok(match event_type.as_str() {
+                    #(#keys => AnyEvent::#variants(serde_json::from_value(value)?),)*
+                    _ => AnyEvent::Unknown(value),
+                })
+            }
+
+            /// The routing key, when the event is a known one.
+            pub fn routing_key(&self) -> Option<&'static str> {
+                match self {
+                    #(AnyEvent::#variants(_) => Some(#keys),)*
+                    AnyEvent::Unknown(_) => None,
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for AnyEvent {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                AnyEvent::from_value(value).map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl serde::Serialize for AnyEvent {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(AnyEvent::#variants(e) => e.serialize(s),)*
+                    AnyEvent::Unknown(v) => v.serialize(s),
+                }
+            }
+        }
+
+        /// Every routing key this crate knows.
+        pub const ROUTING_KEYS: &[&str] = &[#(#keys),*];
+    }
+}
+
+fn topology_items(t: &Topology) -> TokenStream {
+    let queues = t.queues.iter().map(
+        |QueueGen {
+             name,
+             dead_letter: dlq,
+             bindings: binds,
+             consumers,
+         }| {
+            let m = mod_name(name);
+            let dlq = match dlq {
+                Some(d) => quote!(Some(#d)),
+                None => quote!(None),
+            };
+            let exs = binds.iter().map(|(e, _)| e);
+            let pats = binds.iter().map(|(_, p)| p);
+            let doc = format!(
+                " Queue `{name}`, consumed by: {}.",
+                if consumers.is_empty() {
+                    "nobody declared".to_owned()
+                } else {
+                    consumers.join(", ")
+                }
+            );
+            quote! {
+                #[doc = #doc]
+                pub mod #m {
+                    /// The queue's name.
+                    pub const NAME: &str = #name;
+                    /// Where messages go after too many failed deliveries.
+                    pub const DEAD_LETTER_QUEUE: Option<&str> = #dlq;
+                    /// (exchange, binding pattern) pairs that route to this queue.
+                    pub const BINDINGS: &[(&str, &str)] = &[#((#exs, #pats)),*];
+                }
+            }
+        },
+    );
+    quote! {
+        /// The queues of `evreg.toml`, with the binding patterns that fill them.
+        pub mod queues {
+            #(#queues)*
+        }
+    }
+}
+
+impl Emitter<'_> {
+    fn root_ty(&self, ty: &Ty) -> TokenStream {
+        self.ty_from(ty, &[])
+    }
+
+    fn root_ty_from(&self, from: &[String], id: model::TypeId) -> TokenStream {
+        self.ty_from(&Ty::Named(id), from)
+    }
+}
+
+/// Builder for build scripts, in prost-build's style.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    schemas_dir: Option<PathBuf>,
+    schema_file: Option<PathBuf>,
+    out_dir: Option<PathBuf>,
+    file_name: Option<String>,
+    routing_keys: Option<String>,
+    options: Options,
+}
+
+impl Config {
+    pub fn new() -> Config {
+        Config::default()
+    }
+
+    /// A schema directory (`evreg.toml`, `envelope.json`, `<routing.key>/vN.json`),
+    /// or a directory written by `evreg pull` (its `evreg.lock` supplies schema ids).
+    pub fn schemas_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.schemas_dir = Some(dir.into());
+        self
+    }
+
+    /// A single JSON Schema file (with the files its `$ref`s reach) instead of a registry directory.
+    pub fn schema_file(mut self, file: impl Into<PathBuf>) -> Self {
+        self.schema_file = Some(file.into());
+        self
+    }
+
+    /// Only routing keys matching this binding pattern (`auth.#`, `catalog.product.*`).
+    pub fn routing_keys(mut self, pattern: &str) -> Self {
+        self.routing_keys = Some(pattern.to_owned());
+        self
+    }
+
+    /// An extra derive on every generated type.
+    pub fn derive(mut self, path: &str) -> Self {
+        self.options.derives.push(path.to_owned());
+        self
+    }
+
+    /// An extra attribute on every generated type, e.g. `#[non_exhaustive]`.
+    pub fn attribute(mut self, attr: &str) -> Self {
+        self.options.attributes.push(attr.to_owned());
+        self
+    }
+
+    pub fn datetime(mut self, krate: DateTimeCrate) -> Self {
+        self.options.datetime = krate;
+        self
+    }
+
+    pub fn uuid(mut self, on: bool) -> Self {
+        self.options.uuid = on;
+        self
+    }
+
+    pub fn url(mut self, on: bool) -> Self {
+        self.options.url = on;
+        self
+    }
+
+    /// Generate `serde_json::Value` (with a warning) where a construct has no Rust type.
+    pub fn value_fallback(mut self, on: bool) -> Self {
+        self.options.value_fallback = on;
+        self
+    }
+
+    /// Derive `schemars::JsonSchema` on every type.
+    pub fn schemars(mut self, on: bool) -> Self {
+        self.options.schemars = on;
+        self
+    }
+
+    /// Where [`Config::compile`] writes (default: `$OUT_DIR`).
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// The file [`Config::compile`] writes (default: `events.rs`).
+    pub fn file_name(mut self, name: &str) -> Self {
+        self.file_name = Some(name.to_owned());
+        self
+    }
+
+    fn options(&self) -> Result<Options, Error> {
+        let mut o = self.options.clone();
+        if let Some(p) = &self.routing_keys {
+            o.routing_keys = Some(
+                BindingPattern::new(p)
+                    .map_err(|e| Error::Config(format!("routing_keys({p:?}): {e}")))?,
+            );
+        }
+        Ok(o)
+    }
+
+    /// Reads the schemas and returns the generated source with the files read.
+    pub fn generate(&self) -> Result<(Generated, Vec<PathBuf>), Error> {
+        let opts = self.options()?;
+        match (&self.schemas_dir, &self.schema_file) {
+            (Some(dir), None) => {
+                let layout = SchemaDir::load(&Disk, dir)?;
+                let ids = read_lock(dir)?;
+                let mut read = layout.read.clone();
+                for s in &layout.subjects {
+                    for v in &s.versions {
+                        read.extend(
+                            v.schema
+                                .documents()
+                                .filter_map(|(u, _)| layout::uri_path(u)),
+                        );
+                    }
+                    read.extend(s.examples.iter().cloned());
+                }
+                let lock = dir.join("evreg.lock");
+                if lock.is_file() {
+                    read.push(lock);
+                }
+                read.sort();
+                read.dedup();
+                Ok((generate(&layout, &ids, &opts)?, read))
+            }
+            (None, Some(file)) => {
+                let set = layout::load_schema(&Disk, file)?;
+                let stem = file
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("Schema");
+                let read = set
+                    .documents()
+                    .filter_map(|(u, _)| layout::uri_path(u))
+                    .collect();
+                Ok((generate_schema(&set, stem, &opts)?, read))
+            }
+            _ => Err(Error::Config(
+                "set exactly one of schemas_dir() and schema_file()".into(),
+            )),
+        }
+    }
+
+    /// Generates, writes `$OUT_DIR/events.rs`, and tells cargo which files to watch.
+    pub fn compile(&self) -> Result<(), Error> {
+        let (generated, read) = self.generate()?;
+        let out_dir = match &self.out_dir {
+            Some(d) => d.clone(),
+            None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or_else(|| {
+                Error::Config(
+                    "OUT_DIR is not set: call compile() from a build script, or set out_dir()"
+                        .into(),
+                )
+            })?),
+        };
+        let path = out_dir.join(self.file_name.as_deref().unwrap_or("events.rs"));
+        write_if_changed(&path, &generated.code)?;
+        for f in read {
+            println!("cargo:rerun-if-changed={}", f.display());
+        }
+        for w in generated.warnings {
+            println!("cargo:warning=evreg-codegen: {w}");
+        }
+        Ok(())
+    }
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a file.
+fn write_if_changed(path: &Path, text: &str) -> Result<(), Error> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    let io = |e: std::io::Error| Error::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let tmp = path.with_extension("rs.tmp");
+    std::fs::write(&tmp, text).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Schema ids from `evreg.lock`: `{"subjects": [{"subject", "version", "id"}]}`.
+fn read_lock(dir: &Path) -> Result<SchemaIds, Error> {
+    let path = dir.join("evreg.lock");
+    let mut ids = SchemaIds::new();
+    if !path.is_file() {
+        return Ok(ids);
+    }
+    let v = layout::read_json(&Disk, &path)?;
+    let bad = |m: &str| Error::Layout {
+        path: path.display().to_string(),
+        message: m.to_owned(),
+    };
+    let entries = v
+        .get("subjects")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("expected {\"subjects\": [...]}"))?;
+    for (i, e) in entries.iter().enumerate() {
+        let subject = e.get("subject").and_then(Value::as_str);
+        let version = e
+            .get("version")
+            .and_then(Value::as_u64)
+            .and_then(|v| u32::try_from(v).ok());
+        let id = e.get("id").and_then(Value::as_u64);
+        match (subject, version, id) {
+            (Some(s), Some(v), Some(id)) => {
+                ids.insert((s.to_owned(), v), id);
+            }
+            _ => {
+                return Err(bad(&format!(
+                    "/subjects/{i}: expected subject, version and id"
+                )));
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// Reads files from disk for [`Config`] (and for the `evreg` binary).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Disk;
+
+impl Source for Disk {
+    fn read(&self, path: &Path) -> Result<String, String> {
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+        if meta.len() > layout::MAX_FILE_BYTES {
+            return Err(format!(
+                "file is {} bytes; at most {} are read",
+                meta.len(),
+                layout::MAX_FILE_BYTES
+            ));
+        }
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))
+    }
+
+    fn list(&self, dir: &Path) -> Result<Vec<(String, bool)>, String> {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot list: {e}"))?;
+        let mut out = Vec::new();
+        for e in entries {
+            let e = e.map_err(|e| format!("cannot list: {e}"))?;
+            out.push((
+                e.file_name().to_string_lossy().into_owned(),
+                e.path().is_dir(),
+            ));
+        }
+        Ok(out)
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+
+    fn absolute(&self, path: &Path) -> PathBuf {
+        std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
+/// Includes the generated file: `mod events { evreg_codegen::include_events!(); }`.
+#[macro_export]
+macro_rules! include_events {
+    () => {
+        include!(concat!(env!("OUT_DIR"), "/events.rs"));
+    };
+    ($file:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $file));
+    };
+}

@@ -1,6 +1,7 @@
 //! The one end-to-end test binary: the command line as users run it, conformance against public cases, and randomized soundness.
 
 mod cli;
+mod codegen;
 mod conformance;
 mod properties;
 mod support;

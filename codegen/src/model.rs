@@ -1,0 +1,985 @@
+//! From schemas to a type model: named structs and enums, field types, shared definitions resolved once.
+//!
+//! Every schema location becomes at most one named type, so a `$ref` reached
+//! from many events (or from itself) names one type; identical `$defs`
+//! copied between version files also collapse into one.
+
+use std::collections::{HashMap, HashSet};
+
+use evreg_core::schema::{Location, SchemaSet, lookup};
+use serde_json::{Map, Value};
+
+use crate::names::{camel, snake};
+use crate::{DateTimeCrate, Error, Options};
+
+pub(crate) type TypeId = usize;
+
+/// A Rust type as it appears in a field or variant.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Ty {
+    Unit,
+    Bool,
+    Int(&'static str),
+    F64,
+    String,
+    DateTime,
+    Date,
+    Uuid,
+    Url,
+    Value,
+    Vec(Box<Ty>),
+    Map(Box<Ty>),
+    Option(Box<Ty>),
+    Boxed(Box<Ty>),
+    Tuple(Vec<Ty>),
+    Named(TypeId),
+    /// The envelope's payload type parameter.
+    Payload,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    pub json: String,
+    pub ident: String,
+    pub ty: Ty,
+    pub required: bool,
+    /// A scalar default, for optional properties that declare one.
+    pub default: Option<Value>,
+    pub doc: Option<String>,
+    pub deprecated: bool,
+    /// Undeclared properties collected into a map (`additionalProperties` schema beside `properties`).
+    pub flatten: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Def {
+    Struct {
+        fields: Vec<Field>,
+    },
+    StrEnum(Vec<(String, String)>),
+    IntEnum(Vec<(i64, String)>),
+    /// `oneOf` of objects told apart by a `const` property: internally tagged.
+    Tagged {
+        tag: String,
+        variants: Vec<(String, String, TypeId)>,
+    },
+    Untagged(Vec<(String, Ty)>),
+    /// Placeholder while a recursive type is being built.
+    Pending,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TypeDef {
+    pub name: String,
+    pub module: Vec<String>,
+    pub doc: Option<String>,
+    pub deprecated: bool,
+    pub def: Def,
+}
+
+/// Builds named types for schema locations.
+pub(crate) struct Builder<'o> {
+    opts: &'o Options,
+    pub types: Vec<TypeDef>,
+    by_loc: HashMap<(String, String), TypeId>,
+    by_shape: HashMap<(Vec<String>, String, String), TypeId>,
+    names: HashMap<Vec<String>, HashSet<String>>,
+    /// Document URI → module of the routing key whose version file it is.
+    pub modules: HashMap<String, Vec<String>>,
+    building: Vec<TypeId>,
+    inlining: HashSet<(String, String)>,
+    /// Names callers fixed for locations (payload roots), over titles.
+    forced: HashMap<(String, String), String>,
+    pub warnings: Vec<String>,
+}
+
+/// Keywords that shape a type; validation-only keywords (lengths, patterns, bounds) do not.
+const UNSUPPORTED: &[&str] = &[
+    "not",
+    "if",
+    "patternProperties",
+    "dependentSchemas",
+    "dependencies",
+    "$dynamicRef",
+    "$recursiveRef",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "propertyNames",
+];
+
+impl<'o> Builder<'o> {
+    pub fn new(opts: &'o Options) -> Builder<'o> {
+        Builder {
+            opts,
+            types: Vec::new(),
+            by_loc: HashMap::new(),
+            by_shape: HashMap::new(),
+            names: HashMap::new(),
+            modules: HashMap::new(),
+            building: Vec::new(),
+            inlining: HashSet::new(),
+            forced: HashMap::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn module_of(&self, set: &SchemaSet, at: &Location) -> Vec<String> {
+        self.modules
+            .get(set.doc_uri(at.doc))
+            .cloned()
+            .unwrap_or_else(|| vec!["shared".to_owned()])
+    }
+
+    /// A name not yet used in `module`, close to `want`.
+    fn unique_name(&mut self, module: &[String], want: &str) -> String {
+        let used = self.names.entry(module.to_vec()).or_default();
+        let mut name = want.to_owned();
+        let mut n = 2;
+        while used.contains(&name) || is_prelude(&name) {
+            name = format!("{want}{n}");
+            n += 1;
+        }
+        used.insert(name.clone());
+        name
+    }
+
+    /// Reserves a named type for a location before its definition is known (recursion).
+    fn reserve(
+        &mut self,
+        key: (String, String),
+        module: Vec<String>,
+        name: &str,
+        value: &Value,
+    ) -> TypeId {
+        let name = self.unique_name(&module, name);
+        let id = self.types.len();
+        self.types.push(TypeDef {
+            name,
+            module,
+            doc: doc_of(value),
+            deprecated: value.get("deprecated") == Some(&Value::Bool(true)),
+            def: Def::Pending,
+        });
+        self.by_loc.insert(key, id);
+        id
+    }
+
+    fn err(set: &SchemaSet, at: &Location, message: impl Into<String>) -> Error {
+        Error::Unsupported {
+            file: set.doc_uri(at.doc).trim_start_matches("file://").to_owned(),
+            pointer: at.pointer.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The named struct for a payload root (or any object schema), with a fixed name.
+    pub fn named_root(
+        &mut self,
+        set: &SchemaSet,
+        at: &Location,
+        name: &str,
+    ) -> Result<TypeId, Error> {
+        self.forced.insert(
+            (set.doc_uri(at.doc).to_owned(), at.pointer.to_string()),
+            name.to_owned(),
+        );
+        match self.ty(set, at, name)? {
+            Ty::Named(id) => Ok(id),
+            other => {
+                // A payload that is not an object still gets a name: a one-variant wrapper.
+                let module = self.module_of(set, at);
+                let value = set.get(at).cloned().unwrap_or(Value::Bool(true));
+                let key = (
+                    set.doc_uri(at.doc).to_owned(),
+                    format!("{}#wrapper", at.pointer),
+                );
+                let id = self.reserve(key, module, name, &value);
+                self.types[id].def = Def::Untagged(vec![("Value".to_owned(), other)]);
+                Ok(id)
+            }
+        }
+    }
+
+    /// The type of the schema at `at`; `hint` names it if it needs a name.
+    pub fn ty(&mut self, set: &SchemaSet, at: &Location, hint: &str) -> Result<Ty, Error> {
+        let Some(value) = set.get(at).cloned() else {
+            return Err(Self::err(set, at, "no schema at this location"));
+        };
+        let obj = match &value {
+            Value::Bool(true) => return Ok(Ty::Value),
+            Value::Bool(false) => {
+                return Err(Self::err(
+                    set,
+                    at,
+                    "the schema `false` accepts no value, so no type can hold one",
+                ));
+            }
+            Value::Object(m) => m.clone(),
+            _ => return Err(Self::err(set, at, "not a schema")),
+        };
+        let key = (set.doc_uri(at.doc).to_owned(), at.pointer.to_string());
+        if let Some(&id) = self.by_loc.get(&key) {
+            return Ok(Ty::Named(id));
+        }
+        for k in UNSUPPORTED {
+            if obj.contains_key(*k) {
+                return self.fallback(set, at, &format!("`{k}` has no Rust type"));
+            }
+        }
+        // A bare `$ref` (annotations aside) is the referenced type itself: one shared type.
+        if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
+            let target = set
+                .resolve(at, r)
+                .map_err(|e| Self::err(set, at, e.to_string()))?;
+            let shaping = obj.keys().any(|k| is_shaping(k) && k != "$ref");
+            if !shaping || set.dialect(at.doc).ref_overrides_siblings() {
+                let name = def_name(&target).unwrap_or_else(|| hint.to_owned());
+                return self.ty(set, &target, &name);
+            }
+            return self.merged_struct(
+                set,
+                at,
+                &key,
+                hint,
+                &value,
+                &[Part::Ref(target), Part::Inline(at.clone())],
+            );
+        }
+        let types = type_list(&obj);
+        let nullable = types.iter().any(|t| t == "null");
+        let non_null: Vec<&str> = types
+            .iter()
+            .map(String::as_str)
+            .filter(|t| *t != "null")
+            .collect();
+        if let Some(vals) = enum_values(&obj) {
+            let (nulls, rest): (Vec<&Value>, Vec<&Value>) = vals.iter().partition(|v| v.is_null());
+            let inner = self.enum_type(set, at, &key, hint, &value, &rest)?;
+            return Ok(if nulls.is_empty() && !nullable {
+                inner
+            } else {
+                Ty::Option(Box::new(inner))
+            });
+        }
+        for union in ["oneOf", "anyOf"] {
+            if let Some(Value::Array(branches)) = obj.get(union) {
+                let inner = self.union(set, at, &key, hint, &value, union, branches.len())?;
+                return Ok(if nullable {
+                    Ty::Option(Box::new(inner))
+                } else {
+                    inner
+                });
+            }
+        }
+        if let Some(Value::Array(parts)) = obj.get("allOf") {
+            let mut list: Vec<Part> = Vec::new();
+            for i in 0..parts.len() {
+                list.push(Part::Child(set.child(at, &["allOf", &i.to_string()])));
+            }
+            list.push(Part::Inline(at.clone()));
+            let t = self.merged_struct(set, at, &key, hint, &value, &list)?;
+            return Ok(if nullable { Ty::Option(Box::new(t)) } else { t });
+        }
+        let inner = match non_null.as_slice() {
+            [] if types.is_empty() => {
+                if obj.contains_key("properties")
+                    || obj.contains_key("required")
+                    || obj.contains_key("additionalProperties")
+                {
+                    self.object(set, at, &key, hint, &value, &obj)?
+                } else if obj.contains_key("items") || obj.contains_key("prefixItems") {
+                    self.array(set, at, hint, &obj)?
+                } else {
+                    Ty::Value
+                }
+            }
+            [] => Ty::Unit,
+            [one] => self.single(set, at, &key, hint, &value, &obj, one)?,
+            many => {
+                // Several types: an untagged enum with one variant per type.
+                let id = self.reserve(key.clone(), self.module_of(set, at), hint, &value);
+                let mut variants = Vec::new();
+                for t in many {
+                    let ty = self.single(
+                        set,
+                        at,
+                        &(key.0.clone(), format!("{}#{t}", key.1)),
+                        &format!("{hint}{}", camel(t)),
+                        &value,
+                        &obj,
+                        t,
+                    )?;
+                    variants.push((camel(t), ty));
+                }
+                self.types[id].def = Def::Untagged(variants);
+                Ty::Named(id)
+            }
+        };
+        Ok(if nullable && !types.is_empty() && inner != Ty::Unit {
+            Ty::Option(Box::new(inner))
+        } else {
+            inner
+        })
+    }
+
+    /// A forced name, else the schema's title, else the caller's hint.
+    fn name_for(&self, key: &(String, String), value: &Value, hint: &str) -> String {
+        self.forced
+            .get(key)
+            .cloned()
+            .or_else(|| title_name(value))
+            .unwrap_or_else(|| hint.to_owned())
+    }
+
+    fn fallback(&mut self, set: &SchemaSet, at: &Location, why: &str) -> Result<Ty, Error> {
+        if self.opts.value_fallback {
+            let file = set.doc_uri(at.doc).trim_start_matches("file://");
+            self.warnings.push(format!(
+                "{file}#{}: {why}; using serde_json::Value",
+                at.pointer
+            ));
+            Ok(Ty::Value)
+        } else {
+            Err(Self::err(
+                set,
+                at,
+                format!(
+                    "{why} (opt into a serde_json::Value fallback with Config::value_fallback)"
+                ),
+            ))
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)] // One call site per JSON type; a struct would only rename these.
+    fn single(
+        &mut self,
+        set: &SchemaSet,
+        at: &Location,
+        key: &(String, String),
+        hint: &str,
+        value: &Value,
+        obj: &Map<String, Value>,
+        t: &str,
+    ) -> Result<Ty, Error> {
+        Ok(match t {
+            "object" => self.object(set, at, key, hint, value, obj)?,
+            "array" => self.array(set, at, hint, obj)?,
+            "string" => match obj.get("format").and_then(Value::as_str) {
+                Some("date-time") if self.opts.datetime != DateTimeCrate::None => Ty::DateTime,
+                Some("date") if self.opts.datetime == DateTimeCrate::Chrono => Ty::Date,
+                Some("uuid") if self.opts.uuid => Ty::Uuid,
+                Some("uri") if self.opts.url => Ty::Url,
+                _ => Ty::String,
+            },
+            "integer" => Ty::Int(int_width(obj)),
+            "number" => Ty::F64,
+            "boolean" => Ty::Bool,
+            "null" => Ty::Unit,
+            other => return Err(Self::err(set, at, format!("unknown type {other:?}"))),
+        })
+    }
+
+    fn array(
+        &mut self,
+        set: &SchemaSet,
+        at: &Location,
+        hint: &str,
+        obj: &Map<String, Value>,
+    ) -> Result<Ty, Error> {
+        let tuple = set.dialect(at.doc).tuple_items();
+        let prefix_key = if tuple { "items" } else { "prefixItems" };
+        if let Some(Value::Array(prefix)) = obj.get(prefix_key) {
+            let rest_key = if tuple { "additionalItems" } else { "items" };
+            let closed = obj.get(rest_key) == Some(&Value::Bool(false));
+            if !closed {
+                return self.fallback(
+                    set,
+                    at,
+                    "a tuple that allows further items has no Rust type",
+                );
+            }
+            let mut tys = Vec::new();
+            for i in 0..prefix.len() {
+                let c = set.child(at, &[prefix_key, &i.to_string()]);
+                tys.push(self.ty(set, &c, &format!("{hint}{i}"))?);
+            }
+            return Ok(Ty::Tuple(tys));
+        }
+        match obj.get("items") {
+            Some(_) => {
+                let c = set.child(at, &["items"]);
+                let item_hint = format!("{hint}Item");
+                let t = self.inline_guard(set, &c, |b| b.ty(set, &c, &item_hint))?;
+                Ok(Ty::Vec(Box::new(t)))
+            }
+            None => Ok(Ty::Vec(Box::new(Ty::Value))),
+        }
+    }
+
+    /// Runs `f`, refusing a cycle that never passes through a named type.
+    fn inline_guard(
+        &mut self,
+        set: &SchemaSet,
+        at: &Location,
+        f: impl FnOnce(&mut Self) -> Result<Ty, Error>,
+    ) -> Result<Ty, Error> {
+        let key = (set.doc_uri(at.doc).to_owned(), at.pointer.to_string());
+        if !self.inlining.insert(key.clone()) {
+            return Err(Self::err(
+                set,
+                at,
+                "a recursive schema that never passes through an object has no Rust type",
+            ));
+        }
+        let r = f(self);
+        self.inlining.remove(&key);
+        r
+    }
+
+    fn object(
+        &mut self,
+        set: &SchemaSet,
+        at: &Location,
+        key: &(String, String),
+        hint: &str,
+        value: &Value,
+        obj: &Map<String, Value>,
+    ) -> Result<Ty, Error> {
+        let has_props = matches!(obj.get("properties"), Some(Value::Object(p)) if !p.is_empty());
+        if !has_props {
+            return match obj.get("additionalProperties") {
+                Some(Value::Bool(false)) => Ok(Ty::Map(Box::new(Ty::Value))),
+                Some(Value::Object(_)) => {
+                    let c = set.child(at, &["additionalProperties"]);
+                    let t = self.ty(set, &c, &format!("{hint}Value"))?;
+                    Ok(Ty::Map(Box::new(t)))
+                }
+                _ => Ok(Ty::Map(Box::new(Ty::Value))),
+            };
+        }
+        self.merged_struct(set, at, key, hint, value, &[Part::Inline(at.clone())])
+    }
+
+    /// A struct from object parts (`allOf` members, `$ref` plus siblings, or one object).
+    fn merged_struct(
+        &mut self,
+        set: &SchemaSet,
+        at: &Location,
+        key: &(String, String),
+        hint: &str,
+        value: &Value,
+        parts: &[Part],
+    ) -> Result<Ty, Error> {
+        let module = self.module_of(set, at);
+        let name = self.name_for(key, value, hint);
+        // Identical definitions copied between files share one type.
+        let shape = (!contains_ref(value) && is_defs_pointer(&at.pointer))
+            .then(|| (module.clone(), name.clone(), value.to_string()));
+        if let Some(s) = &shape {
+            if let Some(&id) = self.by_shape.get(s) {
+                self.by_loc.insert(key.clone(), id);
+                return Ok(Ty::Named(id));
+            }
+        }
+        let id = self.reserve(key.clone(), module, &name, value);
+        if let Some(s) = shape {
+            self.by_shape.insert(s, id);
+        }
+        self.building.push(id);
+        let result = self.collect_fields(set, parts, &self.types[id].name.clone());
+        self.building.pop();
+        let mut fields = result?;
+        dedupe_idents(&mut fields);
+        self.types[id].def = Def::Struct { fields };
+        Ok(Ty::Named(id))
+    }
+
+    fn collect_fields(
+        &mut self,
+        set: &SchemaSet,
+        parts: &[Part],
+        owner: &str,
+    ) -> Result<Vec<Field>, Error> {
+        let mut fields: Vec<Field> = Vec::new();
+        let mut required: HashSet<String> = HashSet::new();
+        let mut queue: Vec<Location> = Vec::new();
+        for p in parts {
+            match p {
+                Part::Inline(l) => queue.push(l.clone()),
+                Part::Ref(l) | Part::Child(l) => queue.push(l.clone()),
+            }
+        }
+        let mut seen = HashSet::new();
+        while let Some(loc) = queue.pop() {
+            if !seen.insert((loc.doc, loc.pointer.to_string())) {
+                continue;
+            }
+            let Some(Value::Object(obj)) = set.get(&loc).cloned() else {
+                if set.get(&loc) == Some(&Value::Bool(true)) {
+                    continue;
+                }
+                return Err(Self::err(
+                    set,
+                    &loc,
+                    "an allOf member that is not an object schema cannot be merged into a struct",
+                ));
+            };
+            if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
+                let target = set
+                    .resolve(&loc, r)
+                    .map_err(|e| Self::err(set, &loc, e.to_string()))?;
+                queue.push(target);
+            }
+            if let Some(Value::Array(xs)) = obj.get("allOf") {
+                for i in 0..xs.len() {
+                    queue.push(set.child(&loc, &["allOf", &i.to_string()]));
+                }
+            }
+            for k in ["oneOf", "anyOf"] {
+                if obj.contains_key(k) && loc.pointer.as_ref() != "" && !fields.is_empty() {
+                    return Err(Self::err(
+                        set,
+                        &loc,
+                        format!("`{k}` inside a merged object has no Rust type"),
+                    ));
+                }
+            }
+            if let Some(Value::Array(rs)) = obj.get("required") {
+                required.extend(rs.iter().filter_map(|r| r.as_str().map(str::to_owned)));
+            }
+            if let Some(Value::Object(props)) = obj.get("properties") {
+                for (name, pv) in props {
+                    if fields.iter().any(|f| &f.json == name) {
+                        continue;
+                    }
+                    let c = set.child(&loc, &["properties", name]);
+                    let mut ty = self.ty(set, &c, &format!("{owner}{}", camel(name)))?;
+                    // A struct that contains itself (not through Vec or Map) needs a Box.
+                    ty = self.box_if_recursive(ty);
+                    fields.push(Field {
+                        json: name.clone(),
+                        ident: snake(name),
+                        ty,
+                        required: false,
+                        default: pv.get("default").filter(|d| is_scalar_default(d)).cloned(),
+                        doc: doc_of(pv),
+                        deprecated: pv.get("deprecated") == Some(&Value::Bool(true)),
+                        flatten: false,
+                    });
+                }
+            }
+            if let Some(Value::Object(_)) = obj.get("additionalProperties") {
+                if !fields.iter().any(|f| f.flatten) {
+                    let c = set.child(&loc, &["additionalProperties"]);
+                    let t = self.ty(set, &c, &format!("{owner}Extra"))?;
+                    fields.push(Field {
+                        json: "additional_properties".to_owned(),
+                        ident: "additional_properties".to_owned(),
+                        ty: Ty::Map(Box::new(t)),
+                        required: true,
+                        default: None,
+                        doc: Some("Properties not declared by the schema.".to_owned()),
+                        deprecated: false,
+                        flatten: true,
+                    });
+                }
+            }
+        }
+        // Properties declared by one part and required by another keep the declaration order.
+        for f in &mut fields {
+            if !f.flatten {
+                f.required = required.contains(&f.json);
+            }
+        }
+        Ok(fields)
+    }
+
+    fn box_if_recursive(&self, ty: Ty) -> Ty {
+        match ty {
+            Ty::Named(id) if self.building.contains(&id) => Ty::Boxed(Box::new(Ty::Named(id))),
+            Ty::Option(inner) => match *inner {
+                Ty::Named(id) if self.building.contains(&id) => {
+                    Ty::Option(Box::new(Ty::Boxed(Box::new(Ty::Named(id)))))
+                }
+                other => Ty::Option(Box::new(other)),
+            },
+            other => other,
+        }
+    }
+
+    fn enum_type(
+        &mut self,
+        set: &SchemaSet,
+        at: &Location,
+        key: &(String, String),
+        hint: &str,
+        value: &Value,
+        vals: &[&Value],
+    ) -> Result<Ty, Error> {
+        let module = self.module_of(set, at);
+        let name = self.name_for(key, value, hint);
+        if !vals.is_empty() && vals.iter().all(|v| v.is_string()) {
+            let shape = (module.clone(), name.clone(), value.to_string());
+            if let Some(&id) = self.by_shape.get(&shape) {
+                return Ok(Ty::Named(id));
+            }
+            let id = self.reserve(key.clone(), module, &name, value);
+            self.by_shape.insert(shape, id);
+            let mut variants: Vec<(String, String)> = Vec::new();
+            for v in vals {
+                let s = v.as_str().unwrap_or_default().to_owned();
+                let mut ident = camel(&s);
+                while variants.iter().any(|(_, i)| *i == ident) {
+                    ident.push('_');
+                }
+                variants.push((s, ident));
+            }
+            self.types[id].def = Def::StrEnum(variants);
+            return Ok(Ty::Named(id));
+        }
+        if !vals.is_empty() && vals.iter().all(|v| v.as_i64().is_some()) {
+            let id = self.reserve(key.clone(), module, &name, value);
+            let variants = vals
+                .iter()
+                .filter_map(|v| v.as_i64())
+                .map(|n| {
+                    (
+                        n,
+                        if n < 0 {
+                            format!("Minus{}", n.unsigned_abs())
+                        } else {
+                            format!("N{n}")
+                        },
+                    )
+                })
+                .collect();
+            self.types[id].def = Def::IntEnum(variants);
+            return Ok(Ty::Named(id));
+        }
+        if vals.len() == 1 && vals[0].is_boolean() {
+            return Ok(Ty::Bool);
+        }
+        self.fallback(
+            set,
+            at,
+            "an enum mixing value types other than strings or integers has no Rust type",
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)] // Mirrors `ty`'s context; splitting it would hide the shared key.
+    fn union(
+        &mut self,
+        set: &SchemaSet,
+        at: &Location,
+        key: &(String, String),
+        hint: &str,
+        value: &Value,
+        kw: &str,
+        n: usize,
+    ) -> Result<Ty, Error> {
+        let branches: Vec<Location> = (0..n)
+            .map(|i| set.child(at, &[kw, &i.to_string()]))
+            .collect();
+        // `[X, {"type": "null"}]` is Option<X>.
+        let is_null = |l: &Location| {
+            set.get(l)
+                .and_then(|v| v.get("type"))
+                .and_then(Value::as_str)
+                == Some("null")
+        };
+        if n == 2 && branches.iter().any(is_null) {
+            let other = branches
+                .iter()
+                .find(|l| !is_null(l))
+                .cloned()
+                .unwrap_or_else(|| branches[0].clone());
+            let t = self.ty(set, &other, hint)?;
+            return Ok(Ty::Option(Box::new(t)));
+        }
+        let module = self.module_of(set, at);
+        let name = self.name_for(key, value, hint);
+        let id = self.reserve(key.clone(), module, &name, value);
+        let owner = self.types[id].name.clone();
+        if let Some(tag) = discriminator(set, &branches) {
+            let mut variants = Vec::new();
+            for b in &branches {
+                let target = deref(set, b);
+                let tag_value = tag_const(set, &target, &tag).unwrap_or_default();
+                let vname = def_name(&target)
+                    .or_else(|| set.get(&target).and_then(title_name))
+                    .unwrap_or_else(|| format!("{owner}{}", camel(&tag_value)));
+                let variant_ident = camel(&tag_value);
+                self.building.push(id);
+                let sid = self.tagged_variant_struct(set, &target, &vname, &tag);
+                self.building.pop();
+                variants.push((tag_value, variant_ident, sid?));
+            }
+            self.types[id].def = Def::Tagged { tag, variants };
+            return Ok(Ty::Named(id));
+        }
+        let mut variants: Vec<(String, Ty)> = Vec::new();
+        for (i, b) in branches.iter().enumerate() {
+            let target = deref(set, b);
+            let vname = def_name(&target)
+                .or_else(|| set.get(&target).and_then(title_name))
+                .or_else(|| {
+                    set.get(b)
+                        .and_then(|v| v.get("type"))
+                        .and_then(Value::as_str)
+                        .map(camel)
+                })
+                .unwrap_or_else(|| format!("Variant{i}"));
+            let mut ident = vname.clone();
+            while variants.iter().any(|(v, _)| *v == ident) {
+                ident.push_str(&i.to_string());
+            }
+            self.building.push(id);
+            let t = self.ty(set, b, &format!("{owner}{vname}"));
+            self.building.pop();
+            let t = self.box_if_recursive(t?);
+            variants.push((ident, t));
+        }
+        self.types[id].def = Def::Untagged(variants);
+        Ok(Ty::Named(id))
+    }
+
+    /// A variant struct of a tagged union: the object without its tag property.
+    fn tagged_variant_struct(
+        &mut self,
+        set: &SchemaSet,
+        at: &Location,
+        name: &str,
+        tag: &str,
+    ) -> Result<TypeId, Error> {
+        let key = (
+            set.doc_uri(at.doc).to_owned(),
+            format!("{}#variant", at.pointer),
+        );
+        if let Some(&id) = self.by_loc.get(&key) {
+            return Ok(id);
+        }
+        let value = set.get(at).cloned().unwrap_or(Value::Bool(true));
+        let module = self.module_of(set, at);
+        let id = self.reserve(key, module, name, &value);
+        self.building.push(id);
+        let owner = self.types[id].name.clone();
+        let fields = self.collect_fields(set, &[Part::Inline(at.clone())], &owner);
+        self.building.pop();
+        let mut fields = fields?;
+        fields.retain(|f| f.json != tag);
+        dedupe_idents(&mut fields);
+        self.types[id].def = Def::Struct { fields };
+        Ok(id)
+    }
+}
+
+/// A piece of an object to merge into one struct.
+#[derive(Debug, Clone)]
+enum Part {
+    Inline(Location),
+    Ref(Location),
+    Child(Location),
+}
+
+fn is_prelude(name: &str) -> bool {
+    matches!(
+        name,
+        "Option"
+            | "Result"
+            | "Vec"
+            | "String"
+            | "Box"
+            | "Some"
+            | "None"
+            | "Ok"
+            | "Err"
+            | "Self"
+            | "Value"
+            | "Map"
+    )
+}
+
+fn is_shaping(k: &str) -> bool {
+    matches!(
+        k,
+        "$ref"
+            | "type"
+            | "properties"
+            | "required"
+            | "additionalProperties"
+            | "items"
+            | "prefixItems"
+            | "enum"
+            | "const"
+            | "oneOf"
+            | "anyOf"
+            | "allOf"
+    )
+}
+
+fn contains_ref(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, x)| k == "$ref" || contains_ref(x)),
+        Value::Array(a) => a.iter().any(contains_ref),
+        _ => false,
+    }
+}
+
+fn is_defs_pointer(p: &str) -> bool {
+    p.starts_with("/$defs/") || p.starts_with("/definitions/")
+}
+
+/// The type name a `$defs`/`definitions` entry suggests.
+fn def_name(at: &Location) -> Option<String> {
+    let p = at.pointer.as_ref();
+    let rest = p
+        .strip_prefix("/$defs/")
+        .or_else(|| p.strip_prefix("/definitions/"))?;
+    (!rest.contains('/')).then(|| camel(rest))
+}
+
+fn title_name(v: &Value) -> Option<String> {
+    v.get("title").and_then(Value::as_str).map(camel)
+}
+
+fn doc_of(v: &Value) -> Option<String> {
+    v.get("description")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+fn type_list(obj: &Map<String, Value>) -> Vec<String> {
+    match obj.get("type") {
+        Some(Value::String(t)) => vec![t.clone()],
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn enum_values(obj: &Map<String, Value>) -> Option<Vec<Value>> {
+    if let Some(c) = obj.get("const") {
+        return Some(vec![c.clone()]);
+    }
+    match obj.get("enum") {
+        Some(Value::Array(vs)) => Some(vs.clone()),
+        _ => None,
+    }
+}
+
+fn is_scalar_default(d: &Value) -> bool {
+    matches!(d, Value::String(_) | Value::Bool(_)) || d.as_i64().is_some() || d.as_f64().is_some()
+}
+
+/// Integer width from bounds: unsigned when the minimum is 0 or more.
+fn int_width(obj: &Map<String, Value>) -> &'static str {
+    let lo = obj.get("minimum").and_then(Value::as_f64).or_else(|| {
+        obj.get("exclusiveMinimum")
+            .and_then(Value::as_f64)
+            .map(|x| x + 1.0)
+    });
+    let hi = obj.get("maximum").and_then(Value::as_f64).or_else(|| {
+        obj.get("exclusiveMaximum")
+            .and_then(Value::as_f64)
+            .map(|x| x - 1.0)
+    });
+    match (lo, hi) {
+        (Some(l), Some(h)) if l >= 0.0 => match h {
+            h if h <= f64::from(u8::MAX) => "u8",
+            h if h <= f64::from(u16::MAX) => "u16",
+            h if h <= f64::from(u32::MAX) => "u32",
+            _ => "u64",
+        },
+        (Some(l), None) if l >= 0.0 => "u64",
+        (Some(l), Some(h)) => match (l, h) {
+            (l, h) if l >= f64::from(i8::MIN) && h <= f64::from(i8::MAX) => "i8",
+            (l, h) if l >= f64::from(i16::MIN) && h <= f64::from(i16::MAX) => "i16",
+            (l, h) if l >= f64::from(i32::MIN) && h <= f64::from(i32::MAX) => "i32",
+            _ => "i64",
+        },
+        _ => "i64",
+    }
+}
+
+/// Follows bare `$ref`s to the schema that defines a branch.
+fn deref(set: &SchemaSet, at: &Location) -> Location {
+    let mut cur = at.clone();
+    for _ in 0..32 {
+        match set
+            .get(&cur)
+            .and_then(|v| v.get("$ref"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+        {
+            Some(r) => match set.resolve(&cur, &r) {
+                Ok(t) => cur = t,
+                Err(_) => break,
+            },
+            None => break,
+        }
+    }
+    cur
+}
+
+/// The `const` string a branch gives property `tag`.
+fn tag_const(set: &SchemaSet, at: &Location, tag: &str) -> Option<String> {
+    let v = set.get(at)?;
+    let p = v.get("properties")?.get(tag)?;
+    let p = match p.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let l = set.resolve(&set.child(at, &["properties", tag]), r).ok()?;
+            lookup(set.document(l.doc), &l.pointer)?.clone()
+        }
+        None => p.clone(),
+    };
+    p.get("const")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| match p.get("enum") {
+            Some(Value::Array(vs)) if vs.len() == 1 => vs[0].as_str().map(str::to_owned),
+            _ => None,
+        })
+}
+
+/// A property every branch requires and fixes to a distinct string: the union's tag.
+fn discriminator(set: &SchemaSet, branches: &[Location]) -> Option<String> {
+    let targets: Vec<Location> = branches.iter().map(|b| deref(set, b)).collect();
+    let first = set.get(targets.first()?)?;
+    let candidates: Vec<String> = first
+        .get("properties")?
+        .as_object()?
+        .keys()
+        .cloned()
+        .collect();
+    'next: for c in candidates {
+        let mut seen = HashSet::new();
+        for t in &targets {
+            let v = set.get(t)?;
+            let required = v
+                .get("required")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.iter().any(|x| x.as_str() == Some(&c)));
+            match tag_const(set, t, &c) {
+                Some(val) if required && seen.insert(val.clone()) => {}
+                _ => continue 'next,
+            }
+        }
+        return Some(c);
+    }
+    None
+}
+
+/// Makes field identifiers unique within a struct.
+fn dedupe_idents(fields: &mut [Field]) {
+    let mut used: HashSet<String> = HashSet::new();
+    for f in fields.iter_mut() {
+        let base = f.ident.clone();
+        let mut n = 2;
+        while !used.insert(f.ident.clone()) {
+            f.ident = format!("{base}_{n}");
+            n += 1;
+        }
+    }
+}
