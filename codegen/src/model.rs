@@ -486,7 +486,7 @@ impl<'o> Builder<'o> {
             self.by_shape.insert(s, id);
         }
         self.building.push(id);
-        let result = self.collect_fields(set, parts, &self.types[id].name.clone());
+        let result = self.collect_fields(set, parts, &self.types[id].name.clone(), None);
         self.building.pop();
         let mut fields = result?;
         dedupe_idents(&mut fields);
@@ -494,26 +494,26 @@ impl<'o> Builder<'o> {
         Ok(Ty::Named(id))
     }
 
+    /// Fields of the merged parts; `skip` names a property left out (a union's tag).
     fn collect_fields(
         &mut self,
         set: &SchemaSet,
         parts: &[Part],
         owner: &str,
+        skip: Option<&str>,
     ) -> Result<Vec<Field>, Error> {
         let mut fields: Vec<Field> = Vec::new();
         let mut required: HashSet<String> = HashSet::new();
-        let mut queue: Vec<Location> = Vec::new();
-        for p in parts {
+        // Depth-first, in declaration order: a part's `$ref` and `allOf` members
+        // contribute their fields before the part's own properties.
+        let mut stack: Vec<(Location, bool)> = Vec::new();
+        for p in parts.iter().rev() {
             match p {
-                Part::Inline(l) => queue.push(l.clone()),
-                Part::Ref(l) | Part::Child(l) => queue.push(l.clone()),
+                Part::Inline(l) | Part::Ref(l) | Part::Child(l) => stack.push((l.clone(), false)),
             }
         }
         let mut seen = HashSet::new();
-        while let Some(loc) = queue.pop() {
-            if !seen.insert((loc.doc, loc.pointer.to_string())) {
-                continue;
-            }
+        while let Some((loc, expanded)) = stack.pop() {
             let Some(Value::Object(obj)) = set.get(&loc).cloned() else {
                 if set.get(&loc) == Some(&Value::Bool(true)) {
                     continue;
@@ -524,16 +524,23 @@ impl<'o> Builder<'o> {
                     "an allOf member that is not an object schema cannot be merged into a struct",
                 ));
             };
-            if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
-                let target = set
-                    .resolve(&loc, r)
-                    .map_err(|e| Self::err(set, &loc, e.to_string()))?;
-                queue.push(target);
-            }
-            if let Some(Value::Array(xs)) = obj.get("allOf") {
-                for i in 0..xs.len() {
-                    queue.push(set.child(&loc, &["allOf", &i.to_string()]));
+            if !expanded {
+                if !seen.insert((loc.doc, loc.pointer.to_string())) {
+                    continue;
                 }
+                stack.push((loc.clone(), true));
+                if let Some(Value::Array(xs)) = obj.get("allOf") {
+                    for i in (0..xs.len()).rev() {
+                        stack.push((set.child(&loc, &["allOf", &i.to_string()]), false));
+                    }
+                }
+                if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
+                    let target = set
+                        .resolve(&loc, r)
+                        .map_err(|e| Self::err(set, &loc, e.to_string()))?;
+                    stack.push((target, false));
+                }
+                continue;
             }
             for k in ["oneOf", "anyOf"] {
                 if obj.contains_key(k) && loc.pointer.as_ref() != "" && !fields.is_empty() {
@@ -549,7 +556,7 @@ impl<'o> Builder<'o> {
             }
             if let Some(Value::Object(props)) = obj.get("properties") {
                 for (name, pv) in props {
-                    if fields.iter().any(|f| &f.json == name) {
+                    if fields.iter().any(|f| &f.json == name) || skip == Some(name.as_str()) {
                         continue;
                     }
                     let c = set.child(&loc, &["properties", name]);
@@ -763,10 +770,9 @@ impl<'o> Builder<'o> {
         let id = self.reserve(key, module, name, &value);
         self.building.push(id);
         let owner = self.types[id].name.clone();
-        let fields = self.collect_fields(set, &[Part::Inline(at.clone())], &owner);
+        let fields = self.collect_fields(set, &[Part::Inline(at.clone())], &owner, Some(tag));
         self.building.pop();
         let mut fields = fields?;
-        fields.retain(|f| f.json != tag);
         dedupe_idents(&mut fields);
         self.types[id].def = Def::Struct { fields };
         Ok(id)

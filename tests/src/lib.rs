@@ -10,3 +10,22 @@ pub mod seed {
 pub mod corpus {
     include!(concat!(env!("OUT_DIR"), "/corpus_events.rs"));
 }
+
+/// The codegen goldens (`codegen/tests/golden/*.rs`): each must compile, not only match.
+pub mod goldens {
+    pub mod arrays {
+        include!("../../codegen/tests/golden/arrays.rs");
+    }
+    pub mod enums {
+        include!("../../codegen/tests/golden/enums.rs");
+    }
+    pub mod objects {
+        include!("../../codegen/tests/golden/objects.rs");
+    }
+    pub mod refs {
+        include!("../../codegen/tests/golden/refs.rs");
+    }
+    pub mod unions {
+        include!("../../codegen/tests/golden/unions.rs");
+    }
+}
