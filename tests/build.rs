@@ -3,14 +3,18 @@
 use evreg_codegen::{Config, DateTimeCrate};
 
 fn main() {
-    for (dir, file) in [
-        ("../schemas", "seed_events.rs"),
-        ("corpus", "corpus_events.rs"),
-    ] {
+    println!("cargo:rerun-if-changed=build.rs");
+    let runs = [
+        ("../schemas", "seed_events.rs", false),
+        ("corpus", "corpus_events.rs", false),
+        ("../schemas", "seed_schemars.rs", true),
+    ];
+    for (dir, file, schemars) in runs {
         let result = Config::new()
             .schemas_dir(dir)
             .datetime(DateTimeCrate::Chrono)
             .uuid(true)
+            .schemars(schemars)
             .file_name(file)
             .compile();
         if let Err(e) = result {

@@ -198,9 +198,15 @@ impl Emitter<'_> {
                         }
                     }
                 };
+                let closed = if self.opts.schemars && t.closed {
+                    quote!(#[schemars(deny_unknown_fields)])
+                } else {
+                    quote!()
+                };
                 quote! {
                     #doc
                     #derives
+                    #closed
                     #deprecated
                     pub struct #name #params {
                         #(#field_tokens)*
@@ -377,6 +383,7 @@ impl Emitter<'_> {
             let t = self.ty(&f.ty, from, true);
             return (quote!(#doc #[serde(flatten)] pub #id: #t,), quote!());
         }
+        let schemars = self.schemars_field(f, from);
         let time = self.opts.datetime == DateTimeCrate::Time;
         let is_dt = |t: &Ty| matches!(t, Ty::DateTime);
         let already_optional = matches!(f.ty, Ty::Option(_));
@@ -391,7 +398,7 @@ impl Emitter<'_> {
                     let fn_name = format_ident!("default_{}", f.ident.trim_start_matches("r#"));
                     let path = format!("{owner}::{fn_name}");
                     return (
-                        quote!(#doc #rename #[serde(default = #path)] #deprecated pub #id: #t,),
+                        quote!(#doc #rename #[serde(default = #path)] #schemars #deprecated pub #id: #t,),
                         quote!(fn #fn_name() -> #t { #lit }),
                     );
                 }
@@ -407,7 +414,7 @@ impl Emitter<'_> {
                 quote!()
             };
             return (
-                quote!(#doc #rename #with #[serde(default, skip_serializing_if = "Option::is_none")] #deprecated pub #id: #t,),
+                quote!(#doc #rename #with #[serde(default, skip_serializing_if = "Option::is_none")] #schemars #deprecated pub #id: #t,),
                 quote!(),
             );
         }
@@ -420,9 +427,56 @@ impl Emitter<'_> {
             _ => quote!(),
         };
         (
-            quote!(#doc #rename #with #deprecated pub #id: #t,),
+            quote!(#doc #rename #with #schemars #deprecated pub #id: #t,),
             quote!(),
         )
+    }
+
+    /// `#[schemars(...)]` for a field: the source's validation keywords, and
+    /// for an optional property that is not nullable, the schema of the value
+    /// itself (absent is not `null`).
+    fn schemars_field(&self, f: &Field, from: &[String]) -> TokenStream {
+        if !self.opts.schemars {
+            return quote!();
+        }
+        let mut parts: Vec<TokenStream> = Vec::new();
+        if !f.required && f.default.is_none() && !matches!(f.ty, Ty::Option(_)) {
+            let inner = self.ty(&f.ty, from, false).to_string();
+            parts.push(quote!(with = #inner));
+        }
+        if !f.extra.is_empty() {
+            let pairs = f.extra.iter().map(|(k, v)| {
+                let v = json_tokens(v);
+                quote!(#k = #v)
+            });
+            parts.push(quote!(extend(#(#pairs),*)));
+        }
+        if parts.is_empty() {
+            quote!()
+        } else {
+            quote!(#[schemars(#(#parts),*)])
+        }
+    }
+}
+
+/// A JSON value as tokens schemars' `extend` accepts (json!-like).
+fn json_tokens(v: &Value) -> TokenStream {
+    match v {
+        Value::Null => quote!(null),
+        Value::Bool(b) => quote!(#b),
+        Value::Number(n) => n.to_string().parse().unwrap_or_else(|_| quote!(null)),
+        Value::String(s) => quote!(#s),
+        Value::Array(a) => {
+            let items = a.iter().map(json_tokens);
+            quote!([#(#items),*])
+        }
+        Value::Object(m) => {
+            let pairs = m.iter().map(|(k, v)| {
+                let v = json_tokens(v);
+                quote!(#k: #v)
+            });
+            quote!({#(#pairs),*})
+        }
     }
 }
 

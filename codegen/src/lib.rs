@@ -288,6 +288,9 @@ fn render(
         tree.add(&s.module, subject_items(s, &em));
     }
     tree.add(&[], any_event(subjects));
+    if opts.schemars {
+        tree.add(&[], schema_list(subjects, &em));
+    }
     tree.add(&[], topology_items(topo));
     format(tree.tokens())
 }
@@ -619,6 +622,23 @@ fn any_event(subjects: &[SubjectGen]) -> TokenStream {
 
         /// Every routing key this crate knows.
         pub const ROUTING_KEYS: &[&str] = &[#(#keys),*];
+    }
+}
+
+/// With schemars: every payload version's JSON Schema, as the generated type describes it.
+fn schema_list(subjects: &[SubjectGen], em: &Emitter<'_>) -> TokenStream {
+    let entries = subjects.iter().flat_map(|s| {
+        s.versions.iter().map(move |(n, id, _)| {
+            let key = &s.key;
+            let ty = em.root_ty_from(&[], *id);
+            quote!((#key, #n, schemars::schema_for!(#ty)))
+        })
+    });
+    quote! {
+        /// (routing key, version, JSON Schema of the generated payload type) for every version.
+        pub fn payload_schemas() -> Vec<(&'static str, u32, schemars::Schema)> {
+            vec![#(#entries),*]
+        }
     }
 }
 

@@ -49,6 +49,9 @@ pub(crate) struct Field {
     pub deprecated: bool,
     /// Undeclared properties collected into a map (`additionalProperties` schema beside `properties`).
     pub flatten: bool,
+    /// Validation keywords of the property that its Rust type cannot carry,
+    /// for `schemars` (so a type's schema says what its source says).
+    pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +74,8 @@ pub(crate) enum Def {
 #[derive(Debug, Clone)]
 pub(crate) struct TypeDef {
     pub name: String,
+    /// The source object has `additionalProperties: false`.
+    pub closed: bool,
     pub module: Vec<String>,
     pub doc: Option<String>,
     pub deprecated: bool,
@@ -155,6 +160,7 @@ impl<'o> Builder<'o> {
         let id = self.types.len();
         self.types.push(TypeDef {
             name,
+            closed: value.get("additionalProperties") == Some(&Value::Bool(false)),
             module,
             doc: doc_of(value),
             deprecated: value.get("deprecated") == Some(&Value::Bool(true)),
@@ -572,6 +578,7 @@ impl<'o> Builder<'o> {
                         doc: doc_of(pv),
                         deprecated: pv.get("deprecated") == Some(&Value::Bool(true)),
                         flatten: false,
+                        extra: validation_keywords(set, &c),
                     });
                 }
             }
@@ -588,6 +595,7 @@ impl<'o> Builder<'o> {
                         doc: Some("Properties not declared by the schema.".to_owned()),
                         deprecated: false,
                         flatten: true,
+                        extra: Map::new(),
                     });
                 }
             }
@@ -975,6 +983,37 @@ fn discriminator(set: &SchemaSet, branches: &[Location]) -> Option<String> {
         return Some(c);
     }
     None
+}
+
+/// Keywords that only validate: a Rust type cannot hold them, schemars can repeat them.
+const VALIDATION: &[&str] = &[
+    "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "multipleOf", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
+];
+
+/// The validation keywords of a property node (not of what its `$ref` names),
+/// and for arrays of plain values, those of the items.
+fn validation_keywords(set: &SchemaSet, at: &Location) -> Map<String, Value> {
+    let mut out = Map::new();
+    let Some(Value::Object(obj)) = set.get(at) else { return out };
+    for k in VALIDATION {
+        if let Some(v) = obj.get(*k) {
+            out.insert((*k).to_owned(), v.clone());
+        }
+    }
+    if let Some(Value::Object(items)) = obj.get("items") {
+        let plain = items.get("type").and_then(Value::as_str).is_some_and(|t| matches!(t, "string" | "integer" | "number" | "boolean"));
+        if plain && !items.contains_key("$ref") && VALIDATION.iter().any(|k| items.contains_key(*k)) {
+            let mut item = Map::new();
+            for (k, v) in items {
+                if *k == "type" || *k == "format" || VALIDATION.contains(&k.as_str()) {
+                    item.insert(k.clone(), v.clone());
+                }
+            }
+            out.insert("items".to_owned(), Value::Object(item));
+        }
+    }
+    out
 }
 
 /// Makes field identifiers unique within a struct.

@@ -11,6 +11,11 @@ pub mod corpus {
     include!(concat!(env!("OUT_DIR"), "/corpus_events.rs"));
 }
 
+/// The seed's events again, deriving `schemars::JsonSchema`, for the round-trip test.
+pub mod seed_schemars {
+    include!(concat!(env!("OUT_DIR"), "/seed_schemars.rs"));
+}
+
 /// The codegen goldens (`codegen/tests/golden/*.rs`): each must compile, not only match.
 pub mod goldens {
     pub mod arrays {

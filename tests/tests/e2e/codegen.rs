@@ -270,3 +270,31 @@ fn evreg_gen_writes_a_file_and_reads_a_lock_file() {
         r.stderr
     );
 }
+
+/// With the schemars derive, each generated payload type's own JSON Schema
+/// admits exactly what its source schema admits: FULL (both directions),
+/// STRICT, decided by evreg-core.
+#[test]
+fn generated_types_describe_their_source_schemas_exactly() {
+    use evreg_core::{Mode, Policy, SchemaSet, Verdict, check};
+    let mut failures = Vec::new();
+    let schemas = evreg_tests::seed_schemars::payload_schemas();
+    assert!(schemas.len() >= 19, "{}", schemas.len());
+    for (key, version, schema) in schemas {
+        let path = repo().join(format!("schemas/{key}/v{version}.json"));
+        let source = evreg_core::layout::load_schema(&evreg_codegen::Disk, &path).expect("source loads");
+        let value = schema.to_value();
+        let generated = SchemaSet::new(&format!("file:///generated/{key}/v{version}.json"), value.clone()).expect("generated loads");
+        let report = check(&source, &generated, Mode::Full, Policy::Strict).expect("checkable");
+        if report.verdict != Verdict::Compatible {
+            failures.push(format!(
+                "{key} v{version}: {} {:?} {:?}\n  generated: {}",
+                report.verdict.as_str(),
+                report.changes.iter().map(|c| (&c.kind, &c.path, c.witness.to_string())).collect::<Vec<_>>(),
+                report.reasons,
+                value
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
