@@ -8,6 +8,7 @@ fn main() {
         ("../schemas", "seed_events.rs", false),
         ("corpus", "corpus_events.rs", false),
         ("../schemas", "seed_schemars.rs", true),
+        ("corpus", "corpus_schemars.rs", true),
     ];
     for (dir, file, schemars) in runs {
         let result = Config::new()

@@ -203,10 +203,26 @@ impl Emitter<'_> {
                 } else {
                     quote!()
                 };
+                // schemars leaves `Option` fields out of `required`; a required
+                // property that may be null is required all the same.
+                let required = if self.opts.schemars
+                    && fields
+                        .iter()
+                        .any(|f| f.required && !f.flatten && matches!(f.ty, Ty::Option(_)))
+                {
+                    let names = fields
+                        .iter()
+                        .filter(|f| f.required && !f.flatten)
+                        .map(|f| &f.json);
+                    quote!(#[schemars(extend("required" = [#(#names),*]))])
+                } else {
+                    quote!()
+                };
                 quote! {
                     #doc
                     #derives
                     #closed
+                    #required
                     #deprecated
                     pub struct #name #params {
                         #(#field_tokens)*
@@ -346,10 +362,19 @@ impl Emitter<'_> {
                     "serde::Serialize",
                     "serde::Deserialize",
                 ]);
-                let vs = variants.iter().map(|(id, ty)| {
+                let vs = variants.iter().map(|(id, ty, extra)| {
                     let id = ident(id);
                     let t = self.ty(ty, from, true);
-                    quote!(#id(#t),)
+                    let attrs = if self.opts.schemars && !extra.is_empty() {
+                        let pairs = extra.iter().map(|(k, v)| {
+                            let v = json_tokens(v);
+                            quote!(#k = #v)
+                        });
+                        quote!(#[schemars(extend(#(#pairs),*))])
+                    } else {
+                        quote!()
+                    };
+                    quote!(#attrs #id(#t),)
                 });
                 quote! {
                     #doc
@@ -383,7 +408,6 @@ impl Emitter<'_> {
             let t = self.ty(&f.ty, from, true);
             return (quote!(#doc #[serde(flatten)] pub #id: #t,), quote!());
         }
-        let schemars = self.schemars_field(f, from);
         let time = self.opts.datetime == DateTimeCrate::Time;
         let is_dt = |t: &Ty| matches!(t, Ty::DateTime);
         let already_optional = matches!(f.ty, Ty::Option(_));
@@ -394,6 +418,7 @@ impl Emitter<'_> {
                 .filter(|_| !already_optional && default_literal(&f.ty, &Value::Null).is_some())
             {
                 if let Some(lit) = default_literal(&f.ty, default) {
+                    let schemars = self.schemars_field(f, false, false);
                     let t = self.ty(&f.ty, from, false);
                     let fn_name = format_ident!("default_{}", f.ident.trim_start_matches("r#"));
                     let path = format!("{owner}::{fn_name}");
@@ -408,6 +433,14 @@ impl Emitter<'_> {
                 t => t.clone(),
             };
             let t = self.ty(&Ty::Option(Box::new(inner.clone())), from, false);
+            // Absent is not null: unless the schema allows null, the schema of the field is the value's.
+            let value_schema =
+                (!already_optional).then(|| self.ty(&inner, from, false).to_string());
+            let schemars = self.schemars_field(f, false, false);
+            let schemars = match value_schema {
+                Some(v) if self.opts.schemars => quote!(#[schemars(with = #v)] #schemars),
+                _ => schemars,
+            };
             let with = if time && is_dt(&inner) {
                 quote!(#[serde(with = "time::serde::rfc3339::option")])
             } else {
@@ -419,6 +452,16 @@ impl Emitter<'_> {
             );
         }
         let t = self.ty(&f.ty, from, false);
+        // Required but nullable: serde would read a missing field as None; make it required.
+        let required_nullable =
+            if already_optional && !(time && matches!(&f.ty, Ty::Option(i) if is_dt(i))) {
+                let supers = "super::".repeat(from.len());
+                let path = format!("{supers}deserialize_required_option");
+                quote!(#[serde(deserialize_with = #path)])
+            } else {
+                quote!()
+            };
+        let schemars = self.schemars_field(f, already_optional, true);
         let with = match &f.ty {
             Ty::DateTime if time => quote!(#[serde(with = "time::serde::rfc3339")]),
             Ty::Option(inner) if time && is_dt(inner) => {
@@ -427,23 +470,19 @@ impl Emitter<'_> {
             _ => quote!(),
         };
         (
-            quote!(#doc #rename #with #schemars #deprecated pub #id: #t,),
+            quote!(#doc #rename #with #required_nullable #schemars #deprecated pub #id: #t,),
             quote!(),
         )
     }
 
     /// `#[schemars(...)]` for a field: the source's validation keywords, and
-    /// for an optional property that is not nullable, the schema of the value
-    /// itself (absent is not `null`).
-    fn schemars_field(&self, f: &Field, from: &[String]) -> TokenStream {
+    /// `required` for a required property that may be null.
+    fn schemars_field(&self, f: &Field, nullable: bool, required: bool) -> TokenStream {
         if !self.opts.schemars {
             return quote!();
         }
+        let _ = (nullable, required);
         let mut parts: Vec<TokenStream> = Vec::new();
-        if !f.required && f.default.is_none() && !matches!(f.ty, Ty::Option(_)) {
-            let inner = self.ty(&f.ty, from, false).to_string();
-            parts.push(quote!(with = #inner));
-        }
         if !f.extra.is_empty() {
             let pairs = f.extra.iter().map(|(k, v)| {
                 let v = json_tokens(v);

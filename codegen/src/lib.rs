@@ -213,6 +213,7 @@ pub fn generate_schema(set: &SchemaSet, name: &str, opts: &Options) -> Result<Ge
     for t in &b.types {
         tree.add(&t.module, em.type_def(t));
     }
+    tree.add(&[], helpers(&b.types));
     let code = format(tree.tokens())?;
     Ok(Generated {
         code,
@@ -279,6 +280,7 @@ fn render(
         tree.add(&t.module, em.type_def(t));
     }
     tree.add(&[], common_items(envelope.is_some()));
+    tree.add(&[], helpers(&b.types));
     if let Some(id) = envelope {
         tree.add(&[], envelope_items(b, id, &em));
     } else {
@@ -293,6 +295,29 @@ fn render(
     }
     tree.add(&[], topology_items(topo));
     format(tree.tokens())
+}
+
+/// Functions the generated types' serde attributes name, when some type needs them.
+fn helpers(types: &[model::TypeDef]) -> TokenStream {
+    let needed = types.iter().any(|t| match &t.def {
+        Def::Struct { fields } => fields
+            .iter()
+            .any(|f| f.required && !f.flatten && matches!(f.ty, Ty::Option(_))),
+        _ => false,
+    });
+    if !needed {
+        return quote!();
+    }
+    quote! {
+        /// Reads a required property that may be `null`: absent is an error, unlike serde's default for `Option`.
+        fn deserialize_required_option<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+        where
+            D: serde::Deserializer<'de>,
+            T: serde::Deserialize<'de>,
+        {
+            <Option<T> as serde::Deserialize>::deserialize(d)
+        }
+    }
 }
 
 /// The traits every generated file carries.

@@ -66,7 +66,8 @@ pub(crate) enum Def {
         tag: String,
         variants: Vec<(String, String, TypeId)>,
     },
-    Untagged(Vec<(String, Ty)>),
+    /// (variant, type, validation keywords of the branch for schemars).
+    Untagged(Vec<(String, Ty, Map<String, Value>)>),
     /// Placeholder while a recursive type is being built.
     Pending,
 }
@@ -200,7 +201,7 @@ impl<'o> Builder<'o> {
                     format!("{}#wrapper", at.pointer),
                 );
                 let id = self.reserve(key, module, name, &value);
-                self.types[id].def = Def::Untagged(vec![("Value".to_owned(), other)]);
+                self.types[id].def = Def::Untagged(vec![("Value".to_owned(), other, Map::new())]);
                 Ok(id)
             }
         }
@@ -315,7 +316,7 @@ impl<'o> Builder<'o> {
                         &obj,
                         t,
                     )?;
-                    variants.push((camel(t), ty));
+                    variants.push((camel(t), ty, Map::new()));
                 }
                 self.types[id].def = Def::Untagged(variants);
                 Ty::Named(id)
@@ -402,6 +403,14 @@ impl<'o> Builder<'o> {
                     set,
                     at,
                     "a tuple that allows further items has no Rust type",
+                );
+            }
+            let min = obj.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+            if min < prefix.len() as u64 {
+                return self.fallback(
+                    set,
+                    at,
+                    "a tuple whose last items may be missing (minItems below its length) has no Rust type",
                 );
             }
             let mut tys = Vec::new();
@@ -732,7 +741,7 @@ impl<'o> Builder<'o> {
             self.types[id].def = Def::Tagged { tag, variants };
             return Ok(Ty::Named(id));
         }
-        let mut variants: Vec<(String, Ty)> = Vec::new();
+        let mut variants: Vec<(String, Ty, Map<String, Value>)> = Vec::new();
         for (i, b) in branches.iter().enumerate() {
             let target = deref(set, b);
             let vname = def_name(&target)
@@ -745,14 +754,14 @@ impl<'o> Builder<'o> {
                 })
                 .unwrap_or_else(|| format!("Variant{i}"));
             let mut ident = vname.clone();
-            while variants.iter().any(|(v, _)| *v == ident) {
+            while variants.iter().any(|(v, _, _)| *v == ident) {
                 ident.push_str(&i.to_string());
             }
             self.building.push(id);
             let t = self.ty(set, b, &format!("{owner}{vname}"));
             self.building.pop();
             let t = self.box_if_recursive(t?);
-            variants.push((ident, t));
+            variants.push((ident, t, validation_keywords(set, b)));
         }
         self.types[id].def = Def::Untagged(variants);
         Ok(Ty::Named(id))
@@ -987,33 +996,85 @@ fn discriminator(set: &SchemaSet, branches: &[Location]) -> Option<String> {
 
 /// Keywords that only validate: a Rust type cannot hold them, schemars can repeat them.
 const VALIDATION: &[&str] = &[
-    "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "multipleOf", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
 ];
 
 /// The validation keywords of a property node (not of what its `$ref` names),
 /// and for arrays of plain values, those of the items.
 fn validation_keywords(set: &SchemaSet, at: &Location) -> Map<String, Value> {
     let mut out = Map::new();
-    let Some(Value::Object(obj)) = set.get(at) else { return out };
+    // A bare `$ref` to a value that gets no type of its own (a tuple, a
+    // constrained string) carries the target's keywords.
+    let target = deref(set, at);
+    let at = match set.get(&target) {
+        Some(Value::Object(t))
+            if !["properties", "enum", "const", "oneOf", "anyOf", "allOf"]
+                .iter()
+                .any(|k| t.contains_key(*k)) =>
+        {
+            &target
+        }
+        _ => at,
+    };
+    let Some(Value::Object(obj)) = set.get(at) else {
+        return out;
+    };
     for k in VALIDATION {
         if let Some(v) = obj.get(*k) {
             out.insert((*k).to_owned(), v.clone());
         }
     }
+    if let Some(Value::Array(prefix)) = obj.get("prefixItems") {
+        let items: Vec<Map<String, Value>> = prefix
+            .iter()
+            .filter_map(|p| p.as_object())
+            .map(plain_item)
+            .collect();
+        if items.len() == prefix.len()
+            && items
+                .iter()
+                .any(|i| i.keys().any(|k| VALIDATION.contains(&k.as_str())))
+        {
+            out.insert(
+                "prefixItems".to_owned(),
+                Value::Array(items.into_iter().map(Value::Object).collect()),
+            );
+        }
+    }
     if let Some(Value::Object(items)) = obj.get("items") {
-        let plain = items.get("type").and_then(Value::as_str).is_some_and(|t| matches!(t, "string" | "integer" | "number" | "boolean"));
-        if plain && !items.contains_key("$ref") && VALIDATION.iter().any(|k| items.contains_key(*k)) {
-            let mut item = Map::new();
-            for (k, v) in items {
-                if *k == "type" || *k == "format" || VALIDATION.contains(&k.as_str()) {
-                    item.insert(k.clone(), v.clone());
-                }
-            }
-            out.insert("items".to_owned(), Value::Object(item));
+        let plain = items
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| matches!(t, "string" | "integer" | "number" | "boolean"));
+        if plain && !items.contains_key("$ref") && VALIDATION.iter().any(|k| items.contains_key(*k))
+        {
+            out.insert("items".to_owned(), Value::Object(plain_item(items)));
         }
     }
     out
+}
+
+/// An item schema reduced to its type, format and validation keywords.
+fn plain_item(items: &Map<String, Value>) -> Map<String, Value> {
+    let mut item = Map::new();
+    for (k, v) in items {
+        if *k == "type" || *k == "format" || VALIDATION.contains(&k.as_str()) {
+            item.insert(k.clone(), v.clone());
+        }
+    }
+    item
 }
 
 /// Makes field identifiers unique within a struct.

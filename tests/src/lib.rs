@@ -16,6 +16,11 @@ pub mod seed_schemars {
     include!(concat!(env!("OUT_DIR"), "/seed_schemars.rs"));
 }
 
+/// The corpus again, deriving `schemars::JsonSchema`.
+pub mod corpus_schemars {
+    include!(concat!(env!("OUT_DIR"), "/corpus_schemars.rs"));
+}
+
 /// The codegen goldens (`codegen/tests/golden/*.rs`): each must compile, not only match.
 pub mod goldens {
     pub mod arrays {

@@ -25,6 +25,9 @@ pub struct Shipment {
     /// A field named like a keyword.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    /// Required, and null until the shipment comes back.
+    #[serde(deserialize_with = "deserialize_required_option")]
+    pub returned_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 impl Shipment {
     fn default_priority() -> bool {
@@ -44,4 +47,12 @@ pub struct ShipmentDestination {
     /// Null where the country has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
+}
+/// Reads a required property that may be `null`: absent is an error, unlike serde's default for `Option`.
+fn deserialize_required_option<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d)
 }

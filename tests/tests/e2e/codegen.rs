@@ -276,25 +276,71 @@ fn evreg_gen_writes_a_file_and_reads_a_lock_file() {
 /// STRICT, decided by evreg-core.
 #[test]
 fn generated_types_describe_their_source_schemas_exactly() {
+    round_trip("schemas", evreg_tests::seed_schemars::payload_schemas(), 19);
+}
+
+#[test]
+fn generated_corpus_types_describe_their_source_schemas_exactly() {
+    round_trip(
+        "tests/corpus",
+        evreg_tests::corpus_schemars::payload_schemas(),
+        38,
+    );
+}
+
+fn round_trip(dir: &str, schemas: Vec<(&str, u32, schemars::Schema)>, at_least: usize) {
     use evreg_core::{Mode, Policy, SchemaSet, Verdict, check};
     let mut failures = Vec::new();
-    let schemas = evreg_tests::seed_schemars::payload_schemas();
-    assert!(schemas.len() >= 19, "{}", schemas.len());
+    assert!(schemas.len() >= at_least, "{}", schemas.len());
     for (key, version, schema) in schemas {
-        let path = repo().join(format!("schemas/{key}/v{version}.json"));
-        let source = evreg_core::layout::load_schema(&evreg_codegen::Disk, &path).expect("source loads");
+        let path = repo().join(format!("{dir}/{key}/v{version}.json"));
+        let source =
+            evreg_core::layout::load_schema(&evreg_codegen::Disk, &path).expect("source loads");
         let value = schema.to_value();
-        let generated = SchemaSet::new(&format!("file:///generated/{key}/v{version}.json"), value.clone()).expect("generated loads");
+        let generated = SchemaSet::new(
+            &format!("file:///generated/{key}/v{version}.json"),
+            value.clone(),
+        )
+        .expect("generated loads");
         let report = check(&source, &generated, Mode::Full, Policy::Strict).expect("checkable");
         if report.verdict != Verdict::Compatible {
             failures.push(format!(
                 "{key} v{version}: {} {:?} {:?}\n  generated: {}",
                 report.verdict.as_str(),
-                report.changes.iter().map(|c| (&c.kind, &c.path, c.witness.to_string())).collect::<Vec<_>>(),
+                report
+                    .changes
+                    .iter()
+                    .map(|c| (&c.kind, &c.path, c.witness.to_string()))
+                    .collect::<Vec<_>>(),
                 report.reasons,
                 value
             ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Optional, nullable, defaulted and required-but-nullable properties read as their schema says.
+#[test]
+fn optional_nullable_and_default_fields_follow_the_schema() {
+    use evreg_tests::goldens::objects::Shipment;
+    let base = serde_json::json!({"id": "s1", "destination": {"city": "Santiago"}, "weight_grams": 10, "returned_at": null});
+    let s: Shipment = serde_json::from_value(base.clone()).expect("minimal shipment");
+    assert_eq!(s.returned_at, None);
+    assert!(!s.priority, "default false");
+    assert_eq!(s.carrier, "internal", "default string");
+    assert_eq!(s.attempts, 1, "default integer");
+    let mut missing = base.clone();
+    missing
+        .as_object_mut()
+        .expect("object")
+        .remove("returned_at");
+    let err =
+        serde_json::from_value::<Shipment>(missing).expect_err("required even though nullable");
+    assert!(err.to_string().contains("returned_at"), "{err}");
+    let too_heavy = serde_json::json!({"id": "s1", "destination": {"city": "x"}, "weight_grams": -1, "returned_at": null});
+    assert!(
+        serde_json::from_value::<Shipment>(too_heavy).is_err(),
+        "u32 from minimum 0"
+    );
 }
