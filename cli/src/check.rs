@@ -69,7 +69,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     if !dir.is_dir() {
         bail!("{}: not a directory", dir.display());
     }
-    let layout = SchemaDir::load(&Disk, dir).map_err(|e| anyhow!("{e}"))?;
+    // Versions are loaded one routing key at a time, so memory stays flat on large registries.
+    let mut layout = SchemaDir::scan(&Disk, dir).map_err(|e| anyhow!("{e}"))?;
     let mut problems: Vec<Problem> = layout
         .problems
         .iter()
@@ -81,8 +82,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         })
         .collect();
     let mut results = Vec::new();
-    for s in &layout.subjects {
+    let mut subjects = std::mem::take(&mut layout.subjects);
+    for s in &mut subjects {
+        s.load_versions(&Disk).map_err(|e| anyhow!("{e}"))?;
         results.push(check_subject(s, &layout, &mut problems)?);
+        s.unload_versions();
     }
     if let Some(rev) = &args.against_git {
         check_immutable(dir, rev, &mut problems)?;
@@ -190,7 +194,11 @@ fn check_subject(
     let (mode, policy) = layout.config.compatibility_for(s.key.as_str());
     let mut prepared = Vec::with_capacity(s.versions.len());
     for v in &s.versions {
-        prepared.push(Prepared::new(v.schema.clone()).map_err(|e| anyhow!("{e}"))?);
+        let schema = v
+            .schema
+            .clone()
+            .ok_or_else(|| anyhow!("{}: not loaded", v.path.display()))?;
+        prepared.push(Prepared::new(schema).map_err(|e| anyhow!("{e}"))?);
     }
     let mut checks = Vec::new();
     for i in 1..prepared.len() {

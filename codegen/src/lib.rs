@@ -116,7 +116,7 @@ pub fn generate(dir: &SchemaDir, ids: &SchemaIds, opts: &Options) -> Result<Gene
             .collect();
         for v in &s.versions {
             b.modules
-                .insert(v.schema.doc_uri(0).to_owned(), module.clone());
+                .insert(loaded(v)?.doc_uri(0).to_owned(), module.clone());
         }
     }
     if let Some(env) = &dir.envelope {
@@ -138,7 +138,8 @@ pub fn generate(dir: &SchemaDir, ids: &SchemaIds, opts: &Options) -> Result<Gene
         let mut versions = Vec::new();
         for v in &s.versions {
             let name = format!("{base}V{}", v.number);
-            let id = b.named_root(&v.schema, &v.schema.root(), &name)?;
+            let schema = loaded(v)?;
+            let id = b.named_root(schema, &schema.root(), &name)?;
             versions.push((
                 v.number,
                 id,
@@ -191,6 +192,13 @@ pub fn generate(dir: &SchemaDir, ids: &SchemaIds, opts: &Options) -> Result<Gene
     Ok(Generated {
         code,
         warnings: b.warnings,
+    })
+}
+
+fn loaded(v: &layout::VersionFile) -> Result<&SchemaSet, Error> {
+    v.schema.as_ref().ok_or_else(|| Error::Layout {
+        path: v.path.display().to_string(),
+        message: "schema not loaded (use SchemaDir::load)".into(),
     })
 }
 
@@ -830,7 +838,8 @@ impl Config {
                     for v in &s.versions {
                         read.extend(
                             v.schema
-                                .documents()
+                                .iter()
+                                .flat_map(|set| set.documents())
                                 .filter_map(|(u, _)| layout::uri_path(u)),
                         );
                     }

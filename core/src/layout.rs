@@ -126,7 +126,8 @@ pub fn load_schema(src: &dyn Source, path: &Path) -> Result<SchemaSet, LoadError
 pub struct VersionFile {
     pub number: u32,
     pub path: PathBuf,
-    pub schema: SchemaSet,
+    /// The loaded schema; `None` after [`SchemaDir::scan`], until [`SubjectDir::load_versions`].
+    pub schema: Option<SchemaSet>,
 }
 
 /// A routing key's directory.
@@ -175,10 +176,39 @@ fn sorted(src: &dyn Source, dir: &Path) -> Result<Vec<(String, bool)>, LoadError
     Ok(v)
 }
 
+impl SubjectDir {
+    /// Loads every version's schema (and the files their `$ref`s reach).
+    pub fn load_versions(&mut self, src: &dyn Source) -> Result<(), LoadError> {
+        for v in &mut self.versions {
+            if v.schema.is_none() {
+                v.schema = Some(load_schema(src, &v.path)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops the loaded schemas, to bound memory while walking a large directory.
+    pub fn unload_versions(&mut self) {
+        for v in &mut self.versions {
+            v.schema = None;
+        }
+    }
+}
+
 impl SchemaDir {
     /// Reads a schema directory: its config, envelope, and every directory
-    /// holding `vN.json` files (whose name must be a routing key).
+    /// holding `vN.json` files (whose name must be a routing key), with every
+    /// version's schema loaded.
     pub fn load(src: &dyn Source, root: &Path) -> Result<SchemaDir, LoadError> {
+        let mut dir = SchemaDir::scan(src, root)?;
+        for s in &mut dir.subjects {
+            s.load_versions(src)?;
+        }
+        Ok(dir)
+    }
+
+    /// Like [`SchemaDir::load`], but version schemas are left unloaded.
+    pub fn scan(src: &dyn Source, root: &Path) -> Result<SchemaDir, LoadError> {
         let mut read = vec![root.to_path_buf()];
         let config_path = root.join("evreg.toml");
         let config = if src.is_file(&config_path) {
@@ -239,11 +269,10 @@ impl SchemaDir {
             let mut files = Vec::new();
             for (number, path) in versions {
                 read.push(path.clone());
-                let schema = load_schema(src, &path)?;
                 files.push(VersionFile {
                     number,
                     path,
-                    schema,
+                    schema: None,
                 });
             }
             let mut examples = Vec::new();

@@ -436,7 +436,13 @@ impl<'a> Engine<'a> {
         for i in 0..n {
             for j in (i + 1)..n {
                 let m = self.meet(&norms[i], &norms[j], Pol::Over);
-                let o = !m.atoms.is_empty();
+                let mut o = false;
+                for a in &m.atoms {
+                    if !self.required_conflict(a)? {
+                        o = true;
+                        break;
+                    }
+                }
                 overlaps[i][j] = o;
                 overlaps[j][i] = o;
             }
@@ -457,6 +463,21 @@ impl<'a> Engine<'a> {
                 })
                 .collect(),
         ))
+    }
+
+    /// Whether an object atom is empty because a required property's value
+    /// constraints contradict each other (the tag of a discriminated union).
+    fn required_conflict(&mut self, a: &Atom) -> Result<bool, Fatal> {
+        let Kind::Obj(o) = &a.kind else {
+            return Ok(false);
+        };
+        for r in &o.required {
+            let e = self.schema_for(o, r)?;
+            if matches!(e, Expr::And(_)) && self.norm(&e, Pol::Over)?.atoms.is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The intersection of two normal forms.

@@ -233,12 +233,7 @@ impl<'a> Prover<'a> {
                 Outcome::Fails(fails)
             });
         }
-        let bs: Vec<Atom> = nb
-            .atoms
-            .iter()
-            .filter(|b| same_family(a, b))
-            .cloned()
-            .collect();
+        let bs: Vec<&Atom> = nb.atoms.iter().filter(|b| same_family(a, b)).collect();
         let res = match &a.kind {
             Kind::Num(_) => self.sub_num(a, &bs)?,
             Kind::Str(_) => self.sub_str(a, &bs)?,
@@ -334,7 +329,7 @@ impl<'a> Prover<'a> {
         Ok(Some(out))
     }
 
-    fn sub_num(&mut self, a: &Atom, bs: &[Atom]) -> R<Outcome> {
+    fn sub_num(&mut self, a: &Atom, bs: &[&Atom]) -> R<Outcome> {
         let Kind::Num(an) = &a.kind else {
             return Ok(Outcome::Unknown(String::new()));
         };
@@ -385,7 +380,7 @@ impl<'a> Prover<'a> {
         ))
     }
 
-    fn sub_str(&mut self, a: &Atom, bs: &[Atom]) -> R<Outcome> {
+    fn sub_str(&mut self, a: &Atom, bs: &[&Atom]) -> R<Outcome> {
         let Kind::Str(spec) = &a.kind else {
             return Ok(Outcome::Unknown(String::new()));
         };
@@ -455,7 +450,7 @@ impl<'a> Prover<'a> {
     }
 
     /// Arrays and objects: covered by one atom of `bs`, or refuted by a witness none of them admits.
-    fn sub_union(&mut self, a: &Atom, bs: &[Atom]) -> R<Outcome> {
+    fn sub_union(&mut self, a: &Atom, bs: &[&Atom]) -> R<Outcome> {
         if bs.is_empty() {
             let built = match &a.kind {
                 Kind::Arr(x) => self.example_arr(x, x.min, &[], false)?,
@@ -502,15 +497,14 @@ impl<'a> Prover<'a> {
         if bs.len() == 1 {
             return Ok(first.unwrap_or(Outcome::Holds));
         }
-        let union = Norm {
-            atoms: bs.to_vec(),
-            approx: Vec::new(),
-        };
         let mut escaping = Vec::new();
-        for f in candidates {
-            if !self.eng.admits_norm(&union, &f.witness, Pol::Under)? {
-                escaping.push(f);
+        'candidates: for f in candidates {
+            for b in bs {
+                if self.eng.admits_atom(b, &f.witness, Pol::Under)? {
+                    continue 'candidates;
+                }
             }
+            escaping.push(f);
         }
         Ok(if escaping.is_empty() {
             Outcome::Unknown(format!(
