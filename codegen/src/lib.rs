@@ -221,8 +221,7 @@ pub fn generate_schema(set: &SchemaSet, name: &str, opts: &Options) -> Result<Ge
     for t in &b.types {
         tree.add(&t.module, em.type_def(t));
     }
-    tree.add(&[], helpers(&b.types));
-    let code = format(tree.tokens())?;
+    let code = format(with_helpers(tree.tokens()))?;
     Ok(Generated {
         code,
         warnings: b.warnings,
@@ -288,7 +287,7 @@ fn render(
         tree.add(&t.module, em.type_def(t));
     }
     tree.add(&[], common_items(envelope.is_some()));
-    tree.add(&[], helpers(&b.types));
+
     if let Some(id) = envelope {
         tree.add(&[], envelope_items(b, id, &em));
     } else {
@@ -302,21 +301,16 @@ fn render(
         tree.add(&[], schema_list(subjects, &em));
     }
     tree.add(&[], topology_items(topo));
-    format(tree.tokens())
+    format(with_helpers(tree.tokens()))
 }
 
-/// Functions the generated types' serde attributes name, when some type needs them.
-fn helpers(types: &[model::TypeDef]) -> TokenStream {
-    let needed = types.iter().any(|t| match &t.def {
-        Def::Struct { fields } => fields
-            .iter()
-            .any(|f| f.required && !f.flatten && matches!(f.ty, Ty::Option(_))),
-        _ => false,
-    });
-    if !needed {
-        return quote!();
+/// Adds the functions the generated types' serde attributes name, when some type names them.
+fn with_helpers(tokens: TokenStream) -> TokenStream {
+    if !tokens.to_string().contains("deserialize_required_option") {
+        return tokens;
     }
     quote! {
+        #tokens
         /// Reads a required property that may be `null`: absent is an error, unlike serde's default for `Option`.
         fn deserialize_required_option<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
         where

@@ -55,6 +55,18 @@ fn arrays() {
     check("arrays");
 }
 
+/// The `time` crate instead of chrono.
+#[test]
+fn timestamps_with_the_time_crate() {
+    let file = golden_dir().join("timestamps.json");
+    let (generated, _) = Config::new()
+        .schema_file(&file)
+        .datetime(DateTimeCrate::Time)
+        .generate()
+        .expect("generates");
+    expect_file![golden_dir().join("timestamps.rs")].assert_eq(&generated.code);
+}
+
 fn scratch(name: &str, text: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("golden-errors");
     std::fs::create_dir_all(&dir).expect("mkdir");

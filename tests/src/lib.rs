@@ -32,6 +32,9 @@ pub mod goldens {
     pub mod objects {
         include!("../../codegen/tests/golden/objects.rs");
     }
+    pub mod timestamps {
+        include!("../../codegen/tests/golden/timestamps.rs");
+    }
     pub mod refs {
         include!("../../codegen/tests/golden/refs.rs");
     }

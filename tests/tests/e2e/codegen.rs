@@ -344,3 +344,19 @@ fn optional_nullable_and_default_fields_follow_the_schema() {
         "u32 from minimum 0"
     );
 }
+
+/// With `DateTimeCrate::Time`, date-times read and write as RFC 3339 through `time`.
+#[test]
+fn time_crate_date_times_round_trip() {
+    use evreg_tests::goldens::timestamps::ClockSynced;
+    let json = serde_json::json!({"at": "2025-11-15T10:30:00Z", "previous": null, "next": "2025-11-16T00:00:00+01:00"});
+    let c: ClockSynced = serde_json::from_value(json.clone()).expect("reads");
+    assert_eq!(c.at.year(), 2025);
+    assert_eq!(c.next.map(|n| n.offset().whole_hours()), Some(1));
+    assert_eq!(serde_json::to_value(&c).expect("writes"), json);
+    let missing = serde_json::json!({"at": "2025-11-15T10:30:00Z"});
+    assert!(
+        serde_json::from_value::<ClockSynced>(missing).is_err(),
+        "previous is required, though nullable"
+    );
+}
