@@ -36,6 +36,15 @@ pub(crate) struct QueueGen {
     pub consumers: Vec<String>,
 }
 
+/// What every generated struct and union derives.
+const DATA_DERIVES: &[&str] = &[
+    "Debug",
+    "Clone",
+    "PartialEq",
+    "serde::Serialize",
+    "serde::Deserialize",
+];
+
 pub(crate) fn ident(name: &str) -> Ident {
     if is_reserved(name) {
         format_ident!("{}_", name)
@@ -177,13 +186,7 @@ impl Emitter<'_> {
                 let derives = if generic {
                     self.derives(&["Debug", "Clone", "PartialEq", "serde::Serialize"])
                 } else {
-                    self.derives(&[
-                        "Debug",
-                        "Clone",
-                        "PartialEq",
-                        "serde::Serialize",
-                        "serde::Deserialize",
-                    ])
+                    self.derives(DATA_DERIVES)
                 };
                 let (field_tokens, defaults): (Vec<TokenStream>, Vec<TokenStream>) =
                     fields.iter().map(|f| self.field(&t.name, f, from)).unzip();
@@ -333,13 +336,7 @@ impl Emitter<'_> {
                 }
             }
             Def::Tagged { tag, variants } => {
-                let derives = self.derives(&[
-                    "Debug",
-                    "Clone",
-                    "PartialEq",
-                    "serde::Serialize",
-                    "serde::Deserialize",
-                ]);
+                let derives = self.derives(DATA_DERIVES);
                 let vs = variants.iter().map(|(json, id, sid)| {
                     let id = ident(id);
                     let p = self.path(from, *sid);
@@ -355,13 +352,7 @@ impl Emitter<'_> {
                 }
             }
             Def::Untagged(variants) => {
-                let derives = self.derives(&[
-                    "Debug",
-                    "Clone",
-                    "PartialEq",
-                    "serde::Serialize",
-                    "serde::Deserialize",
-                ]);
+                let derives = self.derives(DATA_DERIVES);
                 let vs = variants.iter().map(|(id, ty, extra)| {
                     let id = ident(id);
                     let t = self.ty(ty, from, true);

@@ -286,31 +286,47 @@ impl SchemaSet {
         Ok(loc)
     }
 
+    /// Every schema object of document `doc`, with its location, depth first.
+    fn walk(&self, doc: DocId, f: &mut dyn FnMut(&Location, &Map<String, Value>)) {
+        let mut stack = vec![Location {
+            doc,
+            pointer: "".into(),
+            base: self.base_of(doc),
+        }];
+        while let Some(loc) = stack.pop() {
+            let Some(Value::Object(obj)) = self.get(&loc) else {
+                continue;
+            };
+            f(&loc, obj);
+            for path in subschema_paths(obj, self.docs[doc].dialect) {
+                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+                stack.push(self.child(&loc, &refs));
+            }
+        }
+    }
+
+    /// Every `$ref` of every document, with the location it is written at.
+    fn refs(&self) -> Vec<(Location, String)> {
+        let mut out = Vec::new();
+        for doc in 0..self.docs.len() {
+            self.walk(doc, &mut |loc, obj| {
+                if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
+                    out.push((loc.clone(), r.to_owned()));
+                }
+            });
+        }
+        out
+    }
+
     /// Absolute URIs (without fragment) that some document's `$ref`s point
     /// to and that the set does not hold yet: what a loader should fetch next.
     pub fn missing_documents(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for doc in 0..self.docs.len() {
-            let mut stack = vec![Location {
-                doc,
-                pointer: "".into(),
-                base: self.base_of(doc),
-            }];
-            while let Some(loc) = stack.pop() {
-                let Some(Value::Object(obj)) = self.get(&loc) else {
-                    continue;
-                };
-                if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
-                    let abs = resolve_uri(&loc.base, r);
-                    let resource = strip_fragment(&abs).to_owned();
-                    if !self.index.contains_key(&resource) && !out.contains(&resource) {
-                        out.push(resource);
-                    }
-                }
-                for path in subschema_paths(obj, self.docs[doc].dialect) {
-                    let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-                    stack.push(self.child(&loc, &refs));
-                }
+        for (loc, r) in self.refs() {
+            let abs = resolve_uri(&loc.base, &r);
+            let resource = strip_fragment(&abs).to_owned();
+            if !self.index.contains_key(&resource) && !out.contains(&resource) {
+                out.push(resource);
             }
         }
         out
@@ -319,60 +335,28 @@ impl SchemaSet {
     /// Resolves every `$ref` of every document, so a dangling one is reported
     /// where it is written.
     pub fn check_refs(&self) -> Result<(), SchemaError> {
-        for doc in 0..self.docs.len() {
-            let mut stack = vec![Location {
-                doc,
-                pointer: "".into(),
-                base: self.base_of(doc),
-            }];
-            while let Some(loc) = stack.pop() {
-                let Some(Value::Object(obj)) = self.get(&loc) else {
-                    continue;
-                };
-                if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
-                    let at = Location {
-                        pointer: format!("{}/$ref", loc.pointer).into(),
-                        ..loc.clone()
-                    };
-                    self.resolve(&loc, r).map_err(|e| match e {
-                        SchemaError::UnresolvableRef {
-                            doc,
-                            reference,
-                            message,
-                            ..
-                        } => SchemaError::UnresolvableRef {
-                            doc,
-                            pointer: at.pointer.to_string(),
-                            reference,
-                            message,
-                        },
-                        other => other,
-                    })?;
-                }
-                for path in subschema_paths(obj, self.docs[doc].dialect) {
-                    let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-                    stack.push(self.child(&loc, &refs));
-                }
-            }
+        for (loc, r) in self.refs() {
+            self.resolve(&loc, &r).map_err(|e| match e {
+                SchemaError::UnresolvableRef {
+                    doc,
+                    reference,
+                    message,
+                    ..
+                } => SchemaError::UnresolvableRef {
+                    doc,
+                    pointer: format!("{}/$ref", loc.pointer),
+                    reference,
+                    message,
+                },
+                other => other,
+            })?;
         }
         Ok(())
     }
 
     fn index_ids(&mut self, doc: DocId) {
-        let root = Location {
-            doc,
-            pointer: "".into(),
-            base: self.base_of(doc),
-        };
-        let mut stack = vec![root];
         let mut found = Vec::new();
-        while let Some(loc) = stack.pop() {
-            let Some(value) = self.get(&loc) else {
-                continue;
-            };
-            let Some(obj) = value.as_object() else {
-                continue;
-            };
+        self.walk(doc, &mut |loc, obj| {
             if let Some(id) = obj.get("$id").and_then(Value::as_str) {
                 if let Some(anchor) = id.strip_prefix('#') {
                     found.push((
@@ -386,11 +370,7 @@ impl SchemaSet {
             if let Some(anchor) = obj.get("$anchor").and_then(Value::as_str) {
                 found.push((format!("{}#{anchor}", loc.base), loc.clone()));
             }
-            for path in subschema_paths(obj, self.docs[doc].dialect) {
-                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-                stack.push(self.child(&loc, &refs));
-            }
-        }
+        });
         for (uri, loc) in found {
             self.index.entry(uri).or_insert(loc);
         }
