@@ -99,20 +99,6 @@ pub(crate) struct Builder<'o> {
     pub warnings: Vec<String>,
 }
 
-/// Keywords that shape a type; validation-only keywords (lengths, patterns, bounds) do not.
-const UNSUPPORTED: &[&str] = &[
-    "not",
-    "if",
-    "patternProperties",
-    "dependentSchemas",
-    "dependencies",
-    "$dynamicRef",
-    "$recursiveRef",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-    "propertyNames",
-];
-
 impl<'o> Builder<'o> {
     pub fn new(opts: &'o Options) -> Builder<'o> {
         Builder {
@@ -228,17 +214,17 @@ impl<'o> Builder<'o> {
         if let Some(&id) = self.by_loc.get(&key) {
             return Ok(Ty::Named(id));
         }
-        for k in UNSUPPORTED {
-            if obj.contains_key(*k) {
-                return self.fallback(set, at, &format!("`{k}` has no Rust type"));
-            }
+        // Validation-only keywords (`not`, `propertyNames`, `if` ...) do not
+        // change the shape; a node that is nothing but a negation has no type.
+        if obj.contains_key("not") && !obj.keys().any(|k| is_shaping(k) || k == "if") {
+            return self.fallback(set, at, "a schema that is only `not` has no Rust type");
         }
         // A bare `$ref` (annotations aside) is the referenced type itself: one shared type.
-        if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
+        if let Some(r) = reference_of(&obj) {
             let target = set
                 .resolve(at, r)
                 .map_err(|e| Self::err(set, at, e.to_string()))?;
-            let shaping = obj.keys().any(|k| is_shaping(k) && k != "$ref");
+            let shaping = obj.keys().any(|k| is_shaping(k) && !is_reference(k));
             if !shaping || set.dialect(at.doc).ref_overrides_siblings() {
                 let name = def_name(&target).unwrap_or_else(|| hint.to_owned());
                 return self.ty(set, &target, &name);
@@ -289,9 +275,17 @@ impl<'o> Builder<'o> {
         }
         let inner = match non_null.as_slice() {
             [] if types.is_empty() => {
-                if obj.contains_key("properties")
-                    || obj.contains_key("required")
-                    || obj.contains_key("additionalProperties")
+                if [
+                    "properties",
+                    "required",
+                    "additionalProperties",
+                    "patternProperties",
+                    "then",
+                    "else",
+                    "dependentSchemas",
+                ]
+                .iter()
+                .any(|k| obj.contains_key(*k))
                 {
                     self.object(set, at, &key, hint, &value, &obj)?
                 } else if obj.contains_key("items") || obj.contains_key("prefixItems") {
@@ -421,6 +415,8 @@ impl<'o> Builder<'o> {
             return Ok(Ty::Tuple(tys));
         }
         match obj.get("items") {
+            // Arrays that must be empty: any element type will do.
+            Some(Value::Bool(false)) => Ok(Ty::Vec(Box::new(Ty::Value))),
             Some(_) => {
                 let c = set.child(at, &["items"]);
                 let item_hint = format!("{hint}Item");
@@ -461,7 +457,14 @@ impl<'o> Builder<'o> {
         obj: &Map<String, Value>,
     ) -> Result<Ty, Error> {
         let has_props = matches!(obj.get("properties"), Some(Value::Object(p)) if !p.is_empty());
-        if !has_props {
+        let has_branch_props = ["then", "else", "dependentSchemas", "dependencies"]
+            .iter()
+            .any(|k| obj.contains_key(*k));
+        if !has_props && !has_branch_props && obj.contains_key("patternProperties") {
+            let t = self.pattern_value_type(set, at, obj, &format!("{hint}Value"))?;
+            return Ok(Ty::Map(Box::new(t)));
+        }
+        if !has_props && !has_branch_props {
             return match obj.get("additionalProperties") {
                 Some(Value::Bool(false)) => Ok(Ty::Map(Box::new(Ty::Value))),
                 Some(Value::Object(_)) => {
@@ -521,14 +524,18 @@ impl<'o> Builder<'o> {
         let mut required: HashSet<String> = HashSet::new();
         // Depth-first, in declaration order: a part's `$ref` and `allOf` members
         // contribute their fields before the part's own properties.
-        let mut stack: Vec<(Location, bool)> = Vec::new();
+        // (location, expanded, optional): properties of optional parts (`then`,
+        // `else`, dependent schemas) may or may not be present.
+        let mut stack: Vec<(Location, bool, bool)> = Vec::new();
         for p in parts.iter().rev() {
             match p {
-                Part::Inline(l) | Part::Ref(l) | Part::Child(l) => stack.push((l.clone(), false)),
+                Part::Inline(l) | Part::Ref(l) | Part::Child(l) => {
+                    stack.push((l.clone(), false, false))
+                }
             }
         }
         let mut seen = HashSet::new();
-        while let Some((loc, expanded)) = stack.pop() {
+        while let Some((loc, expanded, optional)) = stack.pop() {
             let Some(Value::Object(obj)) = set.get(&loc).cloned() else {
                 if set.get(&loc) == Some(&Value::Bool(true)) {
                     continue;
@@ -543,17 +550,37 @@ impl<'o> Builder<'o> {
                 if !seen.insert((loc.doc, loc.pointer.to_string())) {
                     continue;
                 }
-                stack.push((loc.clone(), true));
-                if let Some(Value::Array(xs)) = obj.get("allOf") {
-                    for i in (0..xs.len()).rev() {
-                        stack.push((set.child(&loc, &["allOf", &i.to_string()]), false));
+                for (kw, keys) in [
+                    ("dependentSchemas", true),
+                    ("dependencies", true),
+                    ("else", false),
+                    ("then", false),
+                ] {
+                    match obj.get(kw) {
+                        Some(Value::Object(m)) if keys => {
+                            for (k, v) in m.iter().rev() {
+                                if v.is_object() {
+                                    stack.push((set.child(&loc, &[kw, k]), false, true));
+                                }
+                            }
+                        }
+                        Some(Value::Object(_)) if !keys => {
+                            stack.push((set.child(&loc, &[kw]), false, true))
+                        }
+                        _ => {}
                     }
                 }
-                if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
+                stack.push((loc.clone(), true, optional));
+                if let Some(Value::Array(xs)) = obj.get("allOf") {
+                    for i in (0..xs.len()).rev() {
+                        stack.push((set.child(&loc, &["allOf", &i.to_string()]), false, optional));
+                    }
+                }
+                if let Some(r) = reference_of(&obj) {
                     let target = set
                         .resolve(&loc, r)
                         .map_err(|e| Self::err(set, &loc, e.to_string()))?;
-                    stack.push((target, false));
+                    stack.push((target, false, optional));
                 }
                 continue;
             }
@@ -566,12 +593,16 @@ impl<'o> Builder<'o> {
                     ));
                 }
             }
-            if let Some(Value::Array(rs)) = obj.get("required") {
+            if let Some(Value::Array(rs)) = obj.get("required").filter(|_| !optional) {
                 required.extend(rs.iter().filter_map(|r| r.as_str().map(str::to_owned)));
             }
             if let Some(Value::Object(props)) = obj.get("properties") {
                 for (name, pv) in props {
-                    if fields.iter().any(|f| &f.json == name) || skip == Some(name.as_str()) {
+                    // A property whose schema is `false` can never be present.
+                    if fields.iter().any(|f| &f.json == name)
+                        || skip == Some(name.as_str())
+                        || *pv == Value::Bool(false)
+                    {
                         continue;
                     }
                     let c = set.child(&loc, &["properties", name]);
@@ -591,10 +622,14 @@ impl<'o> Builder<'o> {
                     });
                 }
             }
-            if let Some(Value::Object(_)) = obj.get("additionalProperties") {
+            if let Some(extra_kw) = extra_properties_keyword(&obj) {
                 if !fields.iter().any(|f| f.flatten) {
-                    let c = set.child(&loc, &["additionalProperties"]);
-                    let t = self.ty(set, &c, &format!("{owner}Extra"))?;
+                    let t = if extra_kw == "patternProperties" {
+                        self.pattern_value_type(set, &loc, &obj, &format!("{owner}Extra"))?
+                    } else {
+                        let c = set.child(&loc, &[extra_kw]);
+                        self.ty(set, &c, &format!("{owner}Extra"))?
+                    };
                     fields.push(Field {
                         json: "additional_properties".to_owned(),
                         ident: "additional_properties".to_owned(),
@@ -794,6 +829,56 @@ impl<'o> Builder<'o> {
         self.types[id].def = Def::Struct { fields };
         Ok(id)
     }
+}
+
+impl Builder<'_> {
+    /// The value type of `patternProperties` (and `additionalProperties`):
+    /// one schema's type when there is one, else any JSON value.
+    fn pattern_value_type(
+        &mut self,
+        set: &SchemaSet,
+        at: &Location,
+        obj: &Map<String, Value>,
+        hint: &str,
+    ) -> Result<Ty, Error> {
+        let pats: Vec<&String> = match obj.get("patternProperties") {
+            Some(Value::Object(m)) => m.keys().collect(),
+            _ => Vec::new(),
+        };
+        let open = !matches!(
+            obj.get("additionalProperties"),
+            Some(Value::Bool(false)) | None
+        );
+        if pats.len() == 1 && !open {
+            let c = set.child(at, &["patternProperties", pats[0]]);
+            return self.ty(set, &c, hint);
+        }
+        Ok(Ty::Value)
+    }
+}
+
+/// The keyword holding the schema of undeclared properties, if any.
+fn extra_properties_keyword(obj: &Map<String, Value>) -> Option<&'static str> {
+    if obj.contains_key("patternProperties") {
+        return Some("patternProperties");
+    }
+    for k in ["additionalProperties", "unevaluatedProperties"] {
+        if let Some(Value::Object(_)) = obj.get(k) {
+            return Some(k);
+        }
+    }
+    None
+}
+
+/// `$ref`, or the dynamic references resolved statically (a type is the same whichever scope applies).
+fn reference_of(obj: &Map<String, Value>) -> Option<&str> {
+    ["$ref", "$recursiveRef", "$dynamicRef"]
+        .iter()
+        .find_map(|k| obj.get(*k).and_then(Value::as_str))
+}
+
+fn is_reference(k: &str) -> bool {
+    matches!(k, "$ref" | "$recursiveRef" | "$dynamicRef")
 }
 
 /// A piece of an object to merge into one struct.

@@ -32,6 +32,9 @@ pub mod goldens {
     pub mod objects {
         include!("../../codegen/tests/golden/objects.rs");
     }
+    pub mod validation_only {
+        include!("../../codegen/tests/golden/validation_only.rs");
+    }
     pub mod timestamps {
         include!("../../codegen/tests/golden/timestamps.rs");
     }

@@ -367,8 +367,10 @@ impl SchemaSet {
                     found.push((loc.base.to_string(), loc.clone()));
                 }
             }
-            if let Some(anchor) = obj.get("$anchor").and_then(Value::as_str) {
-                found.push((format!("{}#{anchor}", loc.base), loc.clone()));
+            for kw in ["$anchor", "$dynamicAnchor"] {
+                if let Some(anchor) = obj.get(kw).and_then(Value::as_str) {
+                    found.push((format!("{}#{anchor}", loc.base), loc.clone()));
+                }
             }
         });
         for (uri, loc) in found {
