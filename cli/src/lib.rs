@@ -9,6 +9,7 @@ mod check;
 mod diff;
 mod generate;
 pub mod load;
+mod serve;
 
 /// Process exit codes, as ripgrep uses them plus one for `unknown`.
 pub mod exit {
@@ -44,6 +45,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Generate typed Rust events, as evreg-codegen does from build.rs.
     Gen(generate::GenArgs),
+    /// Run the registry server (Confluent Schema Registry API for JSON schemas).
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the command line `args`; returns the process exit code.
@@ -73,6 +76,7 @@ pub fn run(
         Command::Diff(a) => diff::run(&a, out),
         Command::Check(a) => check::run(&a, out),
         Command::Gen(a) => generate::run(&a, out, err),
+        Command::Serve(a) => serve::run(&a, out),
     };
     match result {
         Ok(code) => code,

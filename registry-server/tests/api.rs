@@ -1,0 +1,221 @@
+//! The registry's HTTP API, driven in-process through `oneshot` on an in-memory SQLite database.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use evreg_server::{AppState, Store, app};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+async fn state() -> AppState {
+    AppState::new(
+        Store::open("sqlite::memory:")
+            .await
+            .expect("in-memory store"),
+    )
+}
+
+async fn call(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/vnd.schemaregistry.v1+json")
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .expect("request");
+    let resp = app(state.clone()).oneshot(req).await.expect("response");
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn schema(v: Value) -> Value {
+    json!({"schema": v.to_string(), "schemaType": "JSON", "unknownField": true})
+}
+
+#[tokio::test]
+async fn register_look_up_and_list() {
+    let s = state().await;
+    let v1 = json!({"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"], "additionalProperties": false});
+    let (st, body) = call(
+        &s,
+        "POST",
+        "/subjects/auth.user.created/versions",
+        Some(schema(v1.clone())),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let id = body["id"].as_i64().expect("id");
+    // The same content again, written differently: same id, no new version.
+    let reordered = json!({"additionalProperties": false, "required": ["id"], "properties": {"id": {"type": "string"}}, "type": "object"});
+    let (_, again) = call(
+        &s,
+        "POST",
+        "/subjects/auth.user.created/versions",
+        Some(schema(reordered)),
+    )
+    .await;
+    assert_eq!(again["id"].as_i64(), Some(id));
+    let (_, versions) = call(&s, "GET", "/subjects/auth.user.created/versions", None).await;
+    assert_eq!(versions, json!([1]));
+    let (_, latest) = call(
+        &s,
+        "GET",
+        "/subjects/auth.user.created/versions/latest",
+        None,
+    )
+    .await;
+    assert_eq!(latest["version"], 1);
+    assert_eq!(latest["id"].as_i64(), Some(id));
+    assert_eq!(latest["schemaType"], "JSON");
+    assert_eq!(
+        serde_json::from_str::<Value>(latest["schema"].as_str().expect("schema string"))
+            .expect("json"),
+        v1
+    );
+    let (_, by_id) = call(&s, "GET", &format!("/schemas/ids/{id}"), None).await;
+    assert_eq!(by_id["schemaType"], "JSON");
+    let (_, subjects) = call(&s, "GET", "/subjects", None).await;
+    assert_eq!(subjects, json!(["auth.user.created"]));
+    // The same content under another subject keeps its id.
+    let (_, other) = call(
+        &s,
+        "POST",
+        "/subjects/audit-value/versions",
+        Some(schema(v1)),
+    )
+    .await;
+    assert_eq!(other["id"].as_i64(), Some(id));
+}
+
+#[tokio::test]
+async fn incompatible_versions_are_refused_with_a_witness() {
+    let s = state().await;
+    let v1 = json!({"type": "object", "properties": {"qty": {"type": "integer"}}, "additionalProperties": false});
+    let v2 = json!({"type": "object", "properties": {"qty": {"type": "string"}}, "additionalProperties": false});
+    call(
+        &s,
+        "POST",
+        "/subjects/inventory.stock.adjusted/versions",
+        Some(schema(v1)),
+    )
+    .await;
+    let (st, body) = call(
+        &s,
+        "POST",
+        "/subjects/inventory.stock.adjusted/versions",
+        Some(schema(v2)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error_code"], 409);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("incompatible"),
+        "{body}"
+    );
+    let witness = &body["evreg"]["changes"][0]["witness"];
+    assert!(witness.get("qty").is_some(), "{body}");
+    let (_, versions) = call(
+        &s,
+        "GET",
+        "/subjects/inventory.stock.adjusted/versions",
+        None,
+    )
+    .await;
+    assert_eq!(
+        versions,
+        json!([1]),
+        "a refused version leaves nothing behind"
+    );
+    // With compatibility NONE it registers as version 2.
+    let (st, _) = call(&s, "PUT", "/config", Some(json!({"compatibility": "none"}))).await;
+    assert_eq!(st, StatusCode::OK);
+    let v2 = json!({"type": "object", "properties": {"qty": {"type": "string"}}, "additionalProperties": false});
+    let (st, _) = call(
+        &s,
+        "POST",
+        "/subjects/inventory.stock.adjusted/versions",
+        Some(schema(v2)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, cfg) = call(&s, "GET", "/config", None).await;
+    assert_eq!(cfg["compatibilityLevel"], "NONE");
+}
+
+#[tokio::test]
+async fn errors_are_json_with_confluent_codes() {
+    let s = state().await;
+    let cases = [
+        (
+            "GET",
+            "/subjects/nope/versions",
+            None,
+            StatusCode::NOT_FOUND,
+            40401,
+        ),
+        ("GET", "/schemas/ids/99", None, StatusCode::NOT_FOUND, 40403),
+        ("GET", "/no/such/route", None, StatusCode::NOT_FOUND, 404),
+        (
+            "POST",
+            "/subjects/a.b.c/versions",
+            Some(json!({"schema": "{\"type\": 5}"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            42201,
+        ),
+        (
+            "POST",
+            "/subjects/a.b.c/versions",
+            Some(json!({"schema": "not json"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            42201,
+        ),
+        (
+            "POST",
+            "/subjects/a.b.c/versions",
+            Some(json!({"nothing": 1})),
+            StatusCode::BAD_REQUEST,
+            400,
+        ),
+        (
+            "PUT",
+            "/config",
+            Some(json!({"compatibility": "SIDEWAYS"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            42203,
+        ),
+    ];
+    for (method, uri, body, status, code) in cases {
+        let (st, b) = call(&s, method, uri, body).await;
+        assert_eq!(st, status, "{method} {uri}: {b}");
+        assert_eq!(b["error_code"], code, "{method} {uri}: {b}");
+        assert!(b["message"].is_string());
+    }
+    call(
+        &s,
+        "POST",
+        "/subjects/a.b.c/versions",
+        Some(schema(json!({"type": "string"}))),
+    )
+    .await;
+    let (st, b) = call(&s, "GET", "/subjects/a.b.c/versions/7", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40402))
+    );
+    let (st, b) = call(&s, "GET", "/subjects/a.b.c/versions/zero", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!(42202))
+    );
+}
