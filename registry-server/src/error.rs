@@ -15,6 +15,8 @@ pub enum ApiError {
     VersionNotFound(String),
     #[error("Schema {0} not found")]
     SchemaNotFound(u64),
+    #[error("Schema not found")]
+    SchemaNotFoundInSubject,
     #[error("Subject '{0}' does not have subject-level compatibility configured")]
     SubjectConfigNotFound(String),
     #[error("{0}")]
@@ -41,7 +43,9 @@ impl ApiError {
         match self {
             ApiError::SubjectNotFound(_) => (StatusCode::NOT_FOUND, 40401),
             ApiError::VersionNotFound(_) => (StatusCode::NOT_FOUND, 40402),
-            ApiError::SchemaNotFound(_) => (StatusCode::NOT_FOUND, 40403),
+            ApiError::SchemaNotFound(_) | ApiError::SchemaNotFoundInSubject => {
+                (StatusCode::NOT_FOUND, 40403)
+            }
             ApiError::SubjectConfigNotFound(_) => (StatusCode::NOT_FOUND, 40408),
             ApiError::RouteNotFound => (StatusCode::NOT_FOUND, 404),
             ApiError::Incompatible(..) => (StatusCode::CONFLICT, 409),

@@ -48,6 +48,7 @@ type Shared = Arc<AppState>;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/subjects", get(list_subjects))
+        .route("/subjects/{subject}", axum::routing::post(lookup))
         .route(
             "/subjects/{subject}/versions",
             get(list_versions).post(register),
@@ -61,6 +62,18 @@ pub fn app(state: AppState) -> Router {
         .route("/schemas/ids/{id}/schema", get(get_schema_raw))
         .route("/schemas/types", get(|| async { Json(json!(["JSON"])) }))
         .route("/config", get(get_global_config).put(put_global_config))
+        .route(
+            "/config/{subject}",
+            get(get_subject_config).put(put_subject_config),
+        )
+        .route(
+            "/compatibility/subjects/{subject}/versions",
+            axum::routing::post(compatibility_all),
+        )
+        .route(
+            "/compatibility/subjects/{subject}/versions/{version}",
+            axum::routing::post(compatibility_one),
+        )
         .route("/healthz", get(healthz))
         .fallback(|| async { ApiError::RouteNotFound })
         .with_state(Arc::new(state))
@@ -355,6 +368,160 @@ async fn put_global_config(
     };
     s.store
         .set_config("", mode.as_str(), policy.map(Policy::as_str))
+        .await?;
+    let mut out = json!({"compatibility": mode});
+    if let Some(p) = policy {
+        out["compatibilityPolicy"] = json!(p);
+    }
+    Ok(json_response(out))
+}
+
+/// `POST /subjects/{s}`: is this schema already registered under the subject?
+async fn lookup(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let req: RegisterRequest = body(&bytes)?;
+    let set = schema_set(&subject, 0, &req.schema)?;
+    let canonical = store::canonical(set.document(0));
+    let versions = s.store.versions(&subject).await?;
+    if versions.is_empty() {
+        return Err(ApiError::SubjectNotFound(subject));
+    }
+    let found = versions
+        .iter()
+        .find(|v| v.schema == canonical)
+        .ok_or(ApiError::SchemaNotFoundInSubject)?;
+    Ok(json_response(json!({
+        "subject": found.subject,
+        "id": found.id,
+        "version": found.version,
+        "schemaType": "JSON",
+        "schema": found.schema,
+    })))
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct VerboseQuery {
+    #[serde(default)]
+    verbose: Option<String>,
+}
+
+/// Checks a candidate against the chosen versions under the subject's settings.
+async fn compatibility(
+    s: &AppState,
+    subject: &str,
+    version: Option<&str>,
+    bytes: &[u8],
+    verbose: bool,
+) -> Result<Response, ApiError> {
+    let req: RegisterRequest = body(bytes)?;
+    let candidate = schema_set(subject, 0, &req.schema)?;
+    let versions = s.store.versions(subject).await?;
+    let (mode, policy) = effective(s, subject).await?;
+    let against: Vec<&store::VersionRow> = match version {
+        Some(v) => vec![pick(&versions, subject, v)?],
+        None => versions.iter().collect(),
+    };
+    let mut sets = Vec::with_capacity(against.len() + 1);
+    for v in &against {
+        sets.push(schema_set(subject, v.version, &v.schema)?);
+    }
+    sets.push(candidate);
+    // One named version is checked alone; the whole list under the subject's (transitive) mode.
+    let mode = if version.is_some() && mode.transitive() {
+        match mode {
+            Mode::BackwardTransitive => Mode::Backward,
+            Mode::ForwardTransitive => Mode::Forward,
+            _ => Mode::Full,
+        }
+    } else {
+        mode
+    };
+    let report =
+        check_versions(&sets, mode, policy).map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
+    let compatible = report.verdict == Verdict::Compatible;
+    let mut out = json!({"is_compatible": compatible});
+    if verbose {
+        let messages: Vec<String> = report
+            .changes
+            .iter()
+            .map(|c| format!("{} {}: {}", c.kind, c.path, c.message))
+            .chain(report.reasons.iter().cloned())
+            .collect();
+        out["messages"] = json!(messages);
+        out["evreg"] = serde_json::to_value(&report).unwrap_or(Value::Null);
+    }
+    Ok(json_response(out))
+}
+
+fn is_true(q: &VerboseQuery) -> bool {
+    q.verbose
+        .as_deref()
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+async fn compatibility_all(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<VerboseQuery>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    compatibility(&s, &subject, None, &bytes, is_true(&q)).await
+}
+
+async fn compatibility_one(
+    State(s): State<Shared>,
+    Path((subject, version)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<VerboseQuery>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    compatibility(&s, &subject, Some(&version), &bytes, is_true(&q)).await
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ConfigQuery {
+    #[serde(default)]
+    default_to_global: Option<String>,
+}
+
+async fn get_subject_config(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ConfigQuery>,
+) -> Result<Response, ApiError> {
+    let own = s.store.config(&subject).await?;
+    let to_global = q
+        .default_to_global
+        .as_deref()
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if own.is_none() && !to_global {
+        return Err(ApiError::SubjectConfigNotFound(subject));
+    }
+    let (mode, policy) = effective(&s, &subject).await?;
+    Ok(json_response(
+        json!({"compatibilityLevel": mode, "compatibilityPolicy": policy}),
+    ))
+}
+
+async fn put_subject_config(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let req: ConfigRequest = body(&bytes)?;
+    let mode: Mode = req
+        .compatibility
+        .parse()
+        .map_err(ApiError::InvalidCompatibility)?;
+    let policy: Option<Policy> = match &req.compatibility_policy {
+        Some(p) => Some(p.parse().map_err(ApiError::InvalidCompatibility)?),
+        None => None,
+    };
+    s.store
+        .set_config(&subject, mode.as_str(), policy.map(Policy::as_str))
         .await?;
     let mut out = json!({"compatibility": mode});
     if let Some(p) = policy {

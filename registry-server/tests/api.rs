@@ -219,3 +219,85 @@ async fn errors_are_json_with_confluent_codes() {
         (StatusCode::UNPROCESSABLE_ENTITY, json!(42202))
     );
 }
+
+#[tokio::test]
+async fn lookup_compatibility_and_subject_config() {
+    let s = state().await;
+    let v1 = json!({"type": "object", "properties": {"id": {"type": "string"}}, "additionalProperties": false});
+    call(
+        &s,
+        "POST",
+        "/subjects/shop.order.placed/versions",
+        Some(schema(v1.clone())),
+    )
+    .await;
+    let (st, found) = call(&s, "POST", "/subjects/shop.order.placed", Some(schema(v1))).await;
+    assert_eq!(st, StatusCode::OK, "{found}");
+    assert_eq!(
+        (found["version"].clone(), found["subject"].clone()),
+        (json!(1), json!("shop.order.placed"))
+    );
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/shop.order.placed",
+        Some(schema(json!({"type": "integer"}))),
+    )
+    .await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40403))
+    );
+
+    let narrowed = json!({"type": "object", "properties": {"id": {"type": "integer"}}, "additionalProperties": false});
+    let (_, b) = call(
+        &s,
+        "POST",
+        "/compatibility/subjects/shop.order.placed/versions/latest?verbose=TRUE",
+        Some(schema(narrowed.clone())),
+    )
+    .await;
+    assert_eq!(b["is_compatible"], false, "{b}");
+    assert!(
+        b["messages"].as_array().is_some_and(|m| !m.is_empty()),
+        "{b}"
+    );
+    let (_, b) = call(
+        &s,
+        "POST",
+        "/compatibility/subjects/shop.order.placed/versions",
+        Some(schema(narrowed)),
+    )
+    .await;
+    assert_eq!(b, json!({"is_compatible": false}));
+
+    let (st, b) = call(&s, "GET", "/config/shop.order.placed", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40408))
+    );
+    let (_, b) = call(
+        &s,
+        "GET",
+        "/config/shop.order.placed?defaultToGlobal=true",
+        None,
+    )
+    .await;
+    assert_eq!(b["compatibilityLevel"], "FULL_TRANSITIVE");
+    let (st, _) = call(
+        &s,
+        "PUT",
+        "/config/shop.order.placed",
+        Some(json!({"compatibility": "BACKWARD", "compatibilityPolicy": "STRICT"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, b) = call(&s, "GET", "/config/shop.order.placed", None).await;
+    assert_eq!(
+        (
+            b["compatibilityLevel"].clone(),
+            b["compatibilityPolicy"].clone()
+        ),
+        (json!("BACKWARD"), json!("STRICT"))
+    );
+}
