@@ -357,7 +357,12 @@ async fn put_global_config(
     State(s): State<Shared>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let req: ConfigRequest = body(&bytes)?;
+    set_config(&s, "", &bytes).await
+}
+
+/// `PUT /config` and `PUT /config/{s}`: the global settings are the subject `""`.
+async fn set_config(s: &AppState, subject: &str, bytes: &[u8]) -> Result<Response, ApiError> {
+    let req: ConfigRequest = body(bytes)?;
     let mode: Mode = req
         .compatibility
         .parse()
@@ -367,7 +372,7 @@ async fn put_global_config(
         None => None,
     };
     s.store
-        .set_config("", mode.as_str(), policy.map(Policy::as_str))
+        .set_config(subject, mode.as_str(), policy.map(Policy::as_str))
         .await?;
     let mut out = json!({"compatibility": mode});
     if let Some(p) = policy {
@@ -511,21 +516,5 @@ async fn put_subject_config(
     Path(subject): Path<String>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let req: ConfigRequest = body(&bytes)?;
-    let mode: Mode = req
-        .compatibility
-        .parse()
-        .map_err(ApiError::InvalidCompatibility)?;
-    let policy: Option<Policy> = match &req.compatibility_policy {
-        Some(p) => Some(p.parse().map_err(ApiError::InvalidCompatibility)?),
-        None => None,
-    };
-    s.store
-        .set_config(&subject, mode.as_str(), policy.map(Policy::as_str))
-        .await?;
-    let mut out = json!({"compatibility": mode});
-    if let Some(p) = policy {
-        out["compatibilityPolicy"] = json!(p);
-    }
-    Ok(json_response(out))
+    set_config(&s, &subject, &bytes).await
 }
