@@ -17,6 +17,10 @@ pub enum ApiError {
     SchemaNotFound(u64),
     #[error("Schema not found")]
     SchemaNotFoundInSubject,
+    #[error("Subject '{0}' was not deleted first before being permanently deleted")]
+    SubjectNotSoftDeleted(String),
+    #[error("Subject '{0}' Version {1} was not deleted first before being permanently deleted")]
+    VersionNotSoftDeleted(String, i64),
     #[error("Subject '{0}' does not have subject-level compatibility configured")]
     SubjectConfigNotFound(String),
     #[error("{0}")]
@@ -47,6 +51,8 @@ impl ApiError {
                 (StatusCode::NOT_FOUND, 40403)
             }
             ApiError::SubjectConfigNotFound(_) => (StatusCode::NOT_FOUND, 40408),
+            ApiError::SubjectNotSoftDeleted(_) => (StatusCode::NOT_FOUND, 40405),
+            ApiError::VersionNotSoftDeleted(..) => (StatusCode::NOT_FOUND, 40407),
             ApiError::RouteNotFound => (StatusCode::NOT_FOUND, 404),
             ApiError::Incompatible(..) => (StatusCode::CONFLICT, 409),
             ApiError::InvalidSchema(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42201),

@@ -48,12 +48,18 @@ type Shared = Arc<AppState>;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/subjects", get(list_subjects))
-        .route("/subjects/{subject}", axum::routing::post(lookup))
+        .route(
+            "/subjects/{subject}",
+            axum::routing::post(lookup).delete(delete_subject),
+        )
         .route(
             "/subjects/{subject}/versions",
             get(list_versions).post(register),
         )
-        .route("/subjects/{subject}/versions/{version}", get(get_version))
+        .route(
+            "/subjects/{subject}/versions/{version}",
+            get(get_version).delete(delete_version),
+        )
         .route(
             "/subjects/{subject}/versions/{version}/schema",
             get(get_version_schema),
@@ -517,4 +523,65 @@ async fn put_subject_config(
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     set_config(&s, &subject, &bytes).await
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct DeleteQuery {
+    #[serde(default)]
+    permanent: Option<String>,
+}
+
+impl DeleteQuery {
+    fn permanent(&self) -> bool {
+        self.permanent
+            .as_deref()
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+}
+
+/// `DELETE /subjects/{s}`: soft-deletes every version; `permanent=true` then removes them for good.
+async fn delete_subject(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DeleteQuery>,
+) -> Result<Response, ApiError> {
+    let permanent = q.permanent();
+    if permanent && s.store.has(&subject, None, 0).await? {
+        return Err(ApiError::SubjectNotSoftDeleted(subject));
+    }
+    let deleted = s.store.delete(&subject, None, permanent).await?;
+    if deleted.is_empty() {
+        return Err(ApiError::SubjectNotFound(subject));
+    }
+    Ok(json_response(json!(deleted)))
+}
+
+/// `DELETE /subjects/{s}/versions/{v}`: the same for one version.
+async fn delete_version(
+    State(s): State<Shared>,
+    Path((subject, version)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<DeleteQuery>,
+) -> Result<Response, ApiError> {
+    let permanent = q.permanent();
+    let n = if version == "latest" || version == "-1" {
+        let live = s.store.versions(&subject).await?;
+        pick(&live, &subject, &version)?.version
+    } else {
+        version
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| ApiError::InvalidVersion(version.clone()))?
+    };
+    if permanent && s.store.has(&subject, Some(n), 0).await? {
+        return Err(ApiError::VersionNotSoftDeleted(subject, n));
+    }
+    let deleted = s.store.delete(&subject, Some(n), permanent).await?;
+    match deleted.first() {
+        Some(v) => Ok(json_response(json!(v))),
+        None if s.store.has(&subject, None, 0).await? || s.store.has(&subject, None, 1).await? => {
+            Err(ApiError::VersionNotFound(version))
+        }
+        None => Err(ApiError::SubjectNotFound(subject)),
+    }
 }

@@ -183,6 +183,54 @@ impl Store {
         Ok(Ok((id, next, true)))
     }
 
+    /// Deletes versions of a subject: soft (`deleted = 1`: hidden, ids stay
+    /// readable) or, for soft-deleted ones, permanent (`deleted = 2`: a
+    /// tombstone, so the version number is never handed out again).
+    /// `version = None` means every version. Returns the versions affected.
+    pub async fn delete(
+        &self,
+        subject: &str,
+        version: Option<i64>,
+        permanent: bool,
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        let (from, to) = if permanent { (1, 2) } else { (0, 1) };
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT version FROM subject_versions WHERE subject = ?1 AND deleted = ?2 AND (?3 IS NULL OR version = ?3) ORDER BY version",
+        )
+        .bind(subject)
+        .bind(from)
+        .bind(version)
+        .fetch_all(&mut *tx)
+        .await?;
+        let affected: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+        sqlx::query("UPDATE subject_versions SET deleted = ?1 WHERE subject = ?2 AND deleted = ?3 AND (?4 IS NULL OR version = ?4)")
+            .bind(to)
+            .bind(subject)
+            .bind(from)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(affected)
+    }
+
+    /// Whether the subject (or one version of it) exists in the given deletion state (0 live, 1 soft-deleted).
+    pub async fn has(
+        &self,
+        subject: &str,
+        version: Option<i64>,
+        deleted: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let row = sqlx::query("SELECT 1 FROM subject_versions WHERE subject = ?1 AND deleted = ?2 AND (?3 IS NULL OR version = ?3) LIMIT 1")
+            .bind(subject)
+            .bind(deleted)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// (compatibility, policy) set for a subject, or globally for `""`.
     pub async fn config(
         &self,

@@ -301,3 +301,80 @@ async fn lookup_compatibility_and_subject_config() {
         (json!("BACKWARD"), json!("STRICT"))
     );
 }
+
+#[tokio::test]
+async fn soft_then_permanent_deletes_never_reuse_versions() {
+    let s = state().await;
+    let a = json!({"type": "string"});
+    let b = json!({"type": ["string", "null"]});
+    call(&s, "PUT", "/config", Some(json!({"compatibility": "NONE"}))).await;
+    call(
+        &s,
+        "POST",
+        "/subjects/k.e.a/versions",
+        Some(schema(a.clone())),
+    )
+    .await;
+    let (_, second) = call(&s, "POST", "/subjects/k.e.a/versions", Some(schema(b))).await;
+    let id2 = second["id"].as_i64().expect("id");
+    // Permanent first is refused.
+    let (st, e) = call(
+        &s,
+        "DELETE",
+        "/subjects/k.e.a/versions/2?permanent=true",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, e["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40407))
+    );
+    let (st, v) = call(&s, "DELETE", "/subjects/k.e.a/versions/2", None).await;
+    assert_eq!((st, v), (StatusCode::OK, json!(2)));
+    let (_, versions) = call(&s, "GET", "/subjects/k.e.a/versions", None).await;
+    assert_eq!(versions, json!([1]));
+    let (st, _) = call(&s, "GET", &format!("/schemas/ids/{id2}"), None).await;
+    assert_eq!(
+        st,
+        StatusCode::OK,
+        "a soft-deleted version's id stays readable"
+    );
+    let (st, v) = call(
+        &s,
+        "DELETE",
+        "/subjects/k.e.a/versions/2?permanent=TRUE",
+        None,
+    )
+    .await;
+    assert_eq!((st, v), (StatusCode::OK, json!(2)));
+    // A new version gets number 3, not 2.
+    call(
+        &s,
+        "POST",
+        "/subjects/k.e.a/versions",
+        Some(schema(json!({"type": "integer"}))),
+    )
+    .await;
+    let (_, versions) = call(&s, "GET", "/subjects/k.e.a/versions", None).await;
+    assert_eq!(versions, json!([1, 3]));
+    // Whole subject: permanent before soft is refused, then both work.
+    let (st, e) = call(&s, "DELETE", "/subjects/k.e.a?permanent=true", None).await;
+    assert_eq!(
+        (st, e["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40405))
+    );
+    let (_, gone) = call(&s, "DELETE", "/subjects/k.e.a", None).await;
+    assert_eq!(gone, json!([1, 3]));
+    let (_, subjects) = call(&s, "GET", "/subjects", None).await;
+    assert_eq!(subjects, json!([]));
+    let (_, gone) = call(&s, "DELETE", "/subjects/k.e.a?permanent=true", None).await;
+    assert_eq!(gone, json!([1, 3]));
+    let (st, e) = call(&s, "DELETE", "/subjects/k.e.a", None).await;
+    assert_eq!(
+        (st, e["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40401))
+    );
+    call(&s, "POST", "/subjects/k.e.a/versions", Some(schema(a))).await;
+    let (_, versions) = call(&s, "GET", "/subjects/k.e.a/versions", None).await;
+    assert_eq!(versions, json!([4]), "version numbers are never reused");
+}
