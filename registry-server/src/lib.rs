@@ -66,6 +66,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/schemas/ids/{id}", get(get_schema))
         .route("/schemas/ids/{id}/schema", get(get_schema_raw))
+        .route("/schemas/ids/{id}/versions", get(get_schema_versions))
+        .route("/schemas/ids/{id}/subjects", get(get_schema_subjects))
         .route("/schemas/types", get(|| async { Json(json!(["JSON"])) }))
         .route("/config", get(get_global_config).put(put_global_config))
         .route(
@@ -584,4 +586,38 @@ async fn delete_version(
         }
         None => Err(ApiError::SubjectNotFound(subject)),
     }
+}
+
+/// Where a schema id is used, or 40403 when no schema has it.
+async fn uses(s: &AppState, id: &str) -> Result<Vec<(String, i64)>, ApiError> {
+    let n = parse_id(id)?;
+    if s.store.schema_by_id(n).await?.is_none() {
+        return Err(ApiError::SchemaNotFound(n as u64));
+    }
+    Ok(s.store.uses_of(n).await?)
+}
+
+async fn get_schema_versions(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let list: Vec<Value> = uses(&s, &id)
+        .await?
+        .into_iter()
+        .map(|(subject, version)| json!({"subject": subject, "version": version}))
+        .collect();
+    Ok(json_response(json!(list)))
+}
+
+async fn get_schema_subjects(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let mut subjects: Vec<String> = uses(&s, &id)
+        .await?
+        .into_iter()
+        .map(|(subject, _)| subject)
+        .collect();
+    subjects.dedup();
+    Ok(json_response(json!(subjects)))
 }

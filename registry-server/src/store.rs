@@ -231,6 +231,15 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// (subject, version) pairs, live ones only, that use schema `id`.
+    pub async fn uses_of(&self, id: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        let rows = sqlx::query("SELECT subject, version FROM subject_versions WHERE schema_id = ?1 AND deleted = 0 ORDER BY subject, version")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
     /// (compatibility, policy) set for a subject, or globally for `""`.
     pub async fn config(
         &self,

@@ -378,3 +378,39 @@ async fn soft_then_permanent_deletes_never_reuse_versions() {
     let (_, versions) = call(&s, "GET", "/subjects/k.e.a/versions", None).await;
     assert_eq!(versions, json!([4]), "version numbers are never reused");
 }
+
+#[tokio::test]
+async fn where_a_schema_id_is_used() {
+    let s = state().await;
+    let v = json!({"type": "object", "properties": {"sku": {"type": "string"}}});
+    let (_, r) = call(
+        &s,
+        "POST",
+        "/subjects/catalog.product.created/versions",
+        Some(schema(v.clone())),
+    )
+    .await;
+    call(
+        &s,
+        "POST",
+        "/subjects/catalog.product.updated/versions",
+        Some(schema(v)),
+    )
+    .await;
+    let id = r["id"].as_i64().expect("id");
+    let (_, versions) = call(&s, "GET", &format!("/schemas/ids/{id}/versions"), None).await;
+    assert_eq!(
+        versions,
+        json!([{"subject": "catalog.product.created", "version": 1}, {"subject": "catalog.product.updated", "version": 1}])
+    );
+    let (_, subjects) = call(&s, "GET", &format!("/schemas/ids/{id}/subjects"), None).await;
+    assert_eq!(
+        subjects,
+        json!(["catalog.product.created", "catalog.product.updated"])
+    );
+    let (st, e) = call(&s, "GET", "/schemas/ids/999/subjects", None).await;
+    assert_eq!(
+        (st, e["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40403))
+    );
+}
