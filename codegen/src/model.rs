@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use evreg_core::schema::{Location, SchemaSet, lookup};
+use evreg_core::schema::{Location, SchemaSet, lookup, type_names};
 use serde_json::{Map, Value};
 
 use crate::names::{camel, snake};
@@ -238,7 +238,7 @@ impl<'o> Builder<'o> {
                 &[Part::Ref(target), Part::Inline(at.clone())],
             );
         }
-        let types = type_list(&obj);
+        let types = type_names(&obj);
         let nullable = types.iter().any(|t| t == "null");
         let non_null: Vec<&str> = types
             .iter()
@@ -954,17 +954,6 @@ fn doc_of(v: &Value) -> Option<String> {
     v.get("description")
         .and_then(Value::as_str)
         .map(str::to_owned)
-}
-
-fn type_list(obj: &Map<String, Value>) -> Vec<String> {
-    match obj.get("type") {
-        Some(Value::String(t)) => vec![t.clone()],
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .filter_map(|t| t.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 fn enum_values(obj: &Map<String, Value>) -> Option<Vec<Value>> {

@@ -469,8 +469,9 @@ async fn compatibility(
     Ok(json_response(out))
 }
 
-fn is_true(q: &VerboseQuery) -> bool {
-    q.verbose
+/// A query boolean as Confluent clients send it: `true` in any case.
+fn flag(value: &Option<String>) -> bool {
+    value
         .as_deref()
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
@@ -481,7 +482,7 @@ async fn compatibility_all(
     axum::extract::Query(q): axum::extract::Query<VerboseQuery>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    compatibility(&s, &subject, None, &bytes, is_true(&q)).await
+    compatibility(&s, &subject, None, &bytes, flag(&q.verbose)).await
 }
 
 async fn compatibility_one(
@@ -490,7 +491,7 @@ async fn compatibility_one(
     axum::extract::Query(q): axum::extract::Query<VerboseQuery>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    compatibility(&s, &subject, Some(&version), &bytes, is_true(&q)).await
+    compatibility(&s, &subject, Some(&version), &bytes, flag(&q.verbose)).await
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -506,10 +507,7 @@ async fn get_subject_config(
     axum::extract::Query(q): axum::extract::Query<ConfigQuery>,
 ) -> Result<Response, ApiError> {
     let own = s.store.config(&subject).await?;
-    let to_global = q
-        .default_to_global
-        .as_deref()
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let to_global = flag(&q.default_to_global);
     if own.is_none() && !to_global {
         return Err(ApiError::SubjectConfigNotFound(subject));
     }
@@ -533,21 +531,13 @@ struct DeleteQuery {
     permanent: Option<String>,
 }
 
-impl DeleteQuery {
-    fn permanent(&self) -> bool {
-        self.permanent
-            .as_deref()
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    }
-}
-
 /// `DELETE /subjects/{s}`: soft-deletes every version; `permanent=true` then removes them for good.
 async fn delete_subject(
     State(s): State<Shared>,
     Path(subject): Path<String>,
     axum::extract::Query(q): axum::extract::Query<DeleteQuery>,
 ) -> Result<Response, ApiError> {
-    let permanent = q.permanent();
+    let permanent = flag(&q.permanent);
     if permanent && s.store.has(&subject, None, 0).await? {
         return Err(ApiError::SubjectNotSoftDeleted(subject));
     }
@@ -564,7 +554,7 @@ async fn delete_version(
     Path((subject, version)): Path<(String, String)>,
     axum::extract::Query(q): axum::extract::Query<DeleteQuery>,
 ) -> Result<Response, ApiError> {
-    let permanent = q.permanent();
+    let permanent = flag(&q.permanent);
     let n = if version == "latest" || version == "-1" {
         let live = s.store.versions(&subject).await?;
         pick(&live, &subject, &version)?.version

@@ -39,6 +39,19 @@ pub fn canonical(v: &serde_json::Value) -> String {
     sort(v).to_string()
 }
 
+/// Live versions of subject `?1`, oldest first, as [`VersionRow`]s.
+const LIVE_VERSIONS: &str = "SELECT v.subject, v.version, v.schema_id, s.schema FROM subject_versions v \
+     JOIN schemas s ON s.id = v.schema_id WHERE v.subject = ?1 AND v.deleted = 0 ORDER BY v.version";
+
+fn version_row(r: &sqlx::sqlite::SqliteRow) -> VersionRow {
+    VersionRow {
+        subject: r.get(0),
+        version: r.get(1),
+        id: r.get(2),
+        schema: r.get(3),
+    }
+}
+
 fn hash(canonical: &str) -> String {
     Sha256::digest(canonical.as_bytes())
         .iter()
@@ -79,22 +92,11 @@ impl Store {
 
     /// Live versions of a subject, oldest first.
     pub async fn versions(&self, subject: &str) -> Result<Vec<VersionRow>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT v.subject, v.version, v.schema_id, s.schema FROM subject_versions v \
-             JOIN schemas s ON s.id = v.schema_id WHERE v.subject = ?1 AND v.deleted = 0 ORDER BY v.version",
-        )
-        .bind(subject)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| VersionRow {
-                subject: r.get(0),
-                version: r.get(1),
-                id: r.get(2),
-                schema: r.get(3),
-            })
-            .collect())
+        let rows = sqlx::query(LIVE_VERSIONS)
+            .bind(subject)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(version_row).collect())
     }
 
     pub async fn schema_by_id(&self, id: i64) -> Result<Option<String>, sqlx::Error> {
@@ -133,22 +135,11 @@ impl Store {
             tx.commit().await?;
             return Ok(Ok((r.get(0), r.get(1), false)));
         }
-        let rows = sqlx::query(
-            "SELECT v.subject, v.version, v.schema_id, s.schema FROM subject_versions v \
-             JOIN schemas s ON s.id = v.schema_id WHERE v.subject = ?1 AND v.deleted = 0 ORDER BY v.version",
-        )
-        .bind(subject)
-        .fetch_all(&mut *tx)
-        .await?;
-        let live: Vec<VersionRow> = rows
-            .iter()
-            .map(|r| VersionRow {
-                subject: r.get(0),
-                version: r.get(1),
-                id: r.get(2),
-                schema: r.get(3),
-            })
-            .collect();
+        let rows = sqlx::query(LIVE_VERSIONS)
+            .bind(subject)
+            .fetch_all(&mut *tx)
+            .await?;
+        let live: Vec<VersionRow> = rows.iter().map(version_row).collect();
         if let Err(e) = check(&live) {
             tx.rollback().await?;
             return Ok(Err(e));

@@ -343,14 +343,7 @@ impl<'a> Engine<'a> {
             ]));
         }
         // The node's own keywords, per type.
-        let types: Vec<String> = match obj.get("type") {
-            Some(Value::String(t)) => vec![t.clone()],
-            Some(Value::Array(ts)) => ts
-                .iter()
-                .filter_map(|t| t.as_str().map(str::to_owned))
-                .collect(),
-            _ => Vec::new(),
-        };
+        let types: Vec<String> = crate::schema::type_names(obj);
         let mut atoms: Vec<Atom> = if obj.contains_key("type") {
             types
                 .iter()

@@ -379,6 +379,18 @@ impl SchemaSet {
     }
 }
 
+/// The type names a schema object's `type` keyword lists (empty when absent).
+pub fn type_names(obj: &Map<String, Value>) -> Vec<String> {
+    match obj.get("type") {
+        Some(Value::String(t)) => vec![t.clone()],
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Keyword paths below a schema object that hold subschemas.
 pub fn subschema_paths(obj: &Map<String, Value>, dialect: Dialect) -> Vec<Vec<String>> {
     let mut out = Vec::new();
