@@ -10,6 +10,7 @@ mod diff;
 mod generate;
 pub mod load;
 mod serve;
+mod token;
 
 /// Process exit codes, as ripgrep uses them plus one for `unknown`.
 pub mod exit {
@@ -47,6 +48,8 @@ enum Command {
     Gen(generate::GenArgs),
     /// Run the registry server (Confluent Schema Registry API for JSON schemas).
     Serve(serve::ServeArgs),
+    /// Make a bearer token and print the tokens-file entry (its SHA-256) for `serve --tokens`.
+    Token(token::TokenArgs),
 }
 
 /// Runs the command line `args`; returns the process exit code.
@@ -77,6 +80,7 @@ pub fn run(
         Command::Check(a) => check::run(&a, out),
         Command::Gen(a) => generate::run(&a, out, err),
         Command::Serve(a) => serve::run(&a, out),
+        Command::Token(a) => token::run(&a, out),
     };
     match result {
         Ok(code) => code,

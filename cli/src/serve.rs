@@ -1,20 +1,25 @@
-//! `evreg serve`: the registry server on SQLite, optionally importing a schema directory at start.
+//! `evreg serve`: the registry server on SQLite or PostgreSQL, optionally importing a schema directory at start.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow, bail};
+use std::sync::Arc;
+use std::time::Duration;
+
+use evreg_core::config::RegistryConfig;
 use evreg_core::layout::SchemaDir;
-use evreg_server::{AppState, Store, serve};
+use evreg_server::{AppState, Limits, Store, Tokens, serve};
 
 use crate::exit;
 use crate::load::Disk;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// The database: `sqlite://PATH` (created when missing) or `sqlite::memory:`.
-    #[arg(long, default_value = "sqlite://evreg.db")]
+    /// The database: `sqlite://PATH` (created when missing), `sqlite::memory:`
+    /// or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, env = "EVREG_DB", default_value = "sqlite://evreg.db")]
     db: String,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8081")]
@@ -23,28 +28,60 @@ pub struct ServeArgs {
     /// its evreg.toml sets the default compatibility.
     #[arg(long, value_name = "DIR")]
     import: Option<PathBuf>,
+    /// The topology (`evreg.toml`) for `/topology` and `/validate`, when not
+    /// taken from the `--import` directory.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Bearer tokens file (TOML, SHA-256 hashes; see `evreg token`). Without
+    /// it, access is anonymous and allowed on a loopback address only.
+    #[arg(long, value_name = "FILE", env = "EVREG_TOKENS")]
+    tokens: Option<PathBuf>,
     /// Listen on a non-loopback address without authentication.
     #[arg(long)]
     insecure: bool,
+    /// Largest request body in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_body: usize,
+    /// Longest a request may run, in seconds.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
 }
 
 pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
-    if !a.listen.ip().is_loopback() && !a.insecure {
+    let tokens = match &a.tokens {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--tokens {}: cannot read", path.display()))?;
+            let t =
+                Tokens::parse(&text).map_err(|e| anyhow!("--tokens {}: {e}", path.display()))?;
+            if t.is_empty() {
+                bail!("--tokens {}: the file lists no tokens", path.display());
+            }
+            Some(t)
+        }
+        None => None,
+    };
+    if tokens.is_none() && !a.listen.ip().is_loopback() && !a.insecure {
         bail!(
-            "--listen {}: anonymous access is only served on a loopback address; bearer tokens are not implemented yet, so pass --insecure to serve {} without authentication",
+            "--listen {}: without --tokens, anonymous access is only served on a loopback address; give --tokens FILE, or pass --insecure to serve {} without authentication",
             a.listen,
             a.listen.ip()
-        );
-    }
-    if !a.db.starts_with("sqlite:") {
-        bail!(
-            "--db {}: only sqlite://PATH (or sqlite::memory:) is supported so far",
-            a.db
         );
     }
     let layout = match &a.import {
         Some(dir) => Some(SchemaDir::load(&Disk, dir).map_err(|e| anyhow!("{e}"))?),
         None => None,
+    };
+    let topology = match &a.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--config {}: cannot read", path.display()))?;
+            Some(
+                RegistryConfig::parse(&text)
+                    .map_err(|e| anyhow!("--config {}: {e}", path.display()))?,
+            )
+        }
+        None => layout.as_ref().map(|l| l.config.clone()),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -52,18 +89,29 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
         .context("cannot start the async runtime")?;
     rt.block_on(async {
         let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
             .with_env_filter(
                 tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| "info".into()),
+                    .unwrap_or_else(|_| "info,sqlx=warn".into()),
             )
             .try_init();
         let store = Store::open(&a.db)
             .await
-            .with_context(|| format!("--db {}: cannot open", a.db))?;
-        let mut state = AppState::new(store);
+            .with_context(|| format!("--db {}: cannot open", redact(&a.db)))?;
+        let limits = Limits {
+            body_bytes: a.max_body,
+            request_timeout: Duration::from_secs(a.timeout.max(1)),
+            ..Limits::default()
+        };
+        let mut state = AppState::with_limits(store, limits);
+        state.tokens = tokens.map(Arc::new);
+        if let Some(t) = &topology {
+            state.default_mode = t.compatibility.mode;
+            state.default_policy = t.compatibility.policy;
+            state.topology = Some(Arc::new(t.clone()));
+        }
         if let Some(layout) = &layout {
-            state.default_mode = layout.config.compatibility.mode;
-            state.default_policy = layout.config.compatibility.policy;
+            state.envelope = layout.envelope.clone().map(Arc::new);
             let added = state
                 .import(layout)
                 .await
@@ -90,6 +138,17 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
         writeln!(out, "evreg registry stopped")?;
         Ok(exit::OK)
     })
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].find(':') {
+            Some(colon) => format!("{}:***{}", &url[..s + 3 + colon], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
 }
 
 /// Resolves on ctrl-c or SIGTERM.

@@ -35,6 +35,24 @@ pub enum ApiError {
     InvalidCompatibility(String),
     #[error("{0}")]
     BadRequest(String),
+    #[error("Invalid mode {0:?}: expected READWRITE, READONLY or IMPORT")]
+    InvalidMode(String),
+    #[error("Subject '{0}' does not have subject-level mode configured")]
+    SubjectModeNotFound(String),
+    #[error("{0}")]
+    OperationNotPermitted(String),
+    #[error("{0}")]
+    ReferenceExists(String),
+    #[error("Request body is larger than the limit of {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("The request did not finish within {0} ms")]
+    Timeout(u128),
+    #[error("The database is unreachable")]
+    Unavailable(String),
     #[error("HTTP 404 Not Found")]
     RouteNotFound,
     #[error("Internal server error")]
@@ -59,6 +77,15 @@ impl ApiError {
             ApiError::InvalidVersion(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42202),
             ApiError::InvalidCompatibility(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42203),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, 400),
+            ApiError::InvalidMode(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42204),
+            ApiError::SubjectModeNotFound(_) => (StatusCode::NOT_FOUND, 40409),
+            ApiError::OperationNotPermitted(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42205),
+            ApiError::ReferenceExists(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42206),
+            ApiError::PayloadTooLarge(..) => (StatusCode::PAYLOAD_TOO_LARGE, 41301),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, 40101),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, 40301),
+            ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, 50002),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, 50003),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, 50001),
         }
     }
@@ -73,13 +100,26 @@ impl From<sqlx::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.codes();
-        if let ApiError::Internal(detail) = &self {
-            tracing::error!(%detail, "internal error");
+        match &self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            ApiError::Unavailable(detail) => tracing::error!(%detail, "database unreachable"),
+            _ => {}
         }
         let mut body = json!({"error_code": code, "message": self.to_string()});
         if let ApiError::Incompatible(_, report) = &self {
             body["evreg"] = report.clone();
         }
-        (status, Json(body)).into_response()
+        let mut r = (status, Json(body)).into_response();
+        r.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static(crate::confluent::MEDIA_TYPE),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"evreg\""),
+            );
+        }
+        r
     }
 }

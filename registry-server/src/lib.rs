@@ -1,27 +1,58 @@
-//! evreg-server: the registry server, speaking the Confluent Schema Registry REST API for JSON schemas over SQLite.
+//! evreg-server: the registry server, speaking the Confluent Schema Registry REST API for JSON schemas over SQLite or PostgreSQL.
 //!
 //! `app(state)` is the whole HTTP surface (tests drive it with `oneshot`,
 //! no socket); `serve(listener, state, shutdown)` runs it. Status codes live
 //! in `error.rs` only. Every new version is checked by evreg-core under the
-//! subject's mode and policy inside the write transaction.
+//! subject's mode and policy inside the write transaction, which holds the
+//! subject's lock.
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use evreg_core::config::RegistryConfig;
+use evreg_core::schema::resolve_uri;
 use evreg_core::{Mode, Policy, SchemaSet, Verdict, check_versions};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+pub mod auth;
+mod cache;
+mod confluent;
 mod error;
+mod extras;
+pub mod metrics;
 pub mod store;
 
+pub use auth::{Role, Tokens};
 pub use error::ApiError;
-pub use store::Store;
+pub use store::{Content, Reference, Store};
+
+use cache::Cache;
+use store::VersionId;
+
+/// Limits every request is held to.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest request body, in bytes (413 beyond it).
+    pub body_bytes: usize,
+    /// Longest a request may take before it is answered with 503 and abandoned.
+    pub request_timeout: Duration,
+    /// How long a replica may serve a subject's version list before asking the database again.
+    pub version_ttl: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            body_bytes: 1 << 20,
+            request_timeout: Duration::from_secs(30),
+            version_ttl: Duration::from_millis(500),
+        }
+    }
+}
 
 /// Shared state of every request.
 #[derive(Debug, Clone)]
@@ -30,61 +61,153 @@ pub struct AppState {
     /// Defaults when neither the subject nor the global config says otherwise.
     pub default_mode: Mode,
     pub default_policy: Policy,
+    /// The topology (`evreg.toml`), for `/topology` and `/validate`.
+    pub topology: Option<Arc<RegistryConfig>>,
+    /// The common envelope every message is wrapped in, for `/validate`.
+    pub envelope: Option<Arc<SchemaSet>>,
+    /// Bearer tokens; `None` means anonymous access (loopback only, checked by the caller).
+    pub tokens: Option<Arc<Tokens>>,
+    pub limits: Limits,
+    cache: Arc<Cache>,
+    validators: Arc<extras::Validators>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
     pub fn new(store: Store) -> AppState {
+        AppState::with_limits(store, Limits::default())
+    }
+
+    pub fn with_limits(store: Store, limits: Limits) -> AppState {
         AppState {
             store,
             default_mode: Mode::FullTransitive,
             default_policy: Policy::Lenient,
+            topology: None,
+            envelope: None,
+            tokens: None,
+            limits,
+            cache: Arc::new(Cache::new(limits.version_ttl)),
+            validators: Arc::default(),
+            metrics: Arc::default(),
         }
     }
 }
 
 type Shared = Arc<AppState>;
 
-/// The registry's routes.
+/// Every route and its methods: the router is built from this list, and the
+/// OpenAPI test checks the document against it.
+pub const ROUTES: &[(&str, &[&str])] = &[
+    ("/subjects", &["GET"]),
+    ("/subjects/{subject}", &["POST", "DELETE"]),
+    ("/subjects/{subject}/versions", &["GET", "POST"]),
+    ("/subjects/{subject}/versions/{version}", &["GET", "DELETE"]),
+    ("/subjects/{subject}/versions/{version}/schema", &["GET"]),
+    (
+        "/subjects/{subject}/versions/{version}/referencedby",
+        &["GET"],
+    ),
+    ("/schemas/ids/{id}", &["GET"]),
+    ("/schemas/ids/{id}/schema", &["GET"]),
+    ("/schemas/ids/{id}/versions", &["GET"]),
+    ("/schemas/ids/{id}/subjects", &["GET"]),
+    ("/schemas/types", &["GET"]),
+    ("/config", &["GET", "PUT", "DELETE"]),
+    ("/config/{subject}", &["GET", "PUT", "DELETE"]),
+    ("/mode", &["GET", "PUT"]),
+    ("/mode/{subject}", &["GET", "PUT", "DELETE"]),
+    ("/compatibility/subjects/{subject}/versions", &["POST"]),
+    (
+        "/compatibility/subjects/{subject}/versions/{version}",
+        &["POST"],
+    ),
+    ("/validate", &["POST"]),
+    ("/validate/batch", &["POST"]),
+    ("/topology/routes/{routing_key}", &["GET"]),
+    ("/openapi.json", &["GET"]),
+    ("/metrics", &["GET"]),
+    ("/healthz", &["GET"]),
+];
+
+/// The registry's routes, with auth, limits and metrics around them.
 pub fn app(state: AppState) -> Router {
+    use confluent as c;
+    let limits = state.limits;
+    let shared = Arc::new(state);
     Router::new()
-        .route("/subjects", get(list_subjects))
+        .route("/subjects", get(c::list_subjects))
         .route(
             "/subjects/{subject}",
-            axum::routing::post(lookup).delete(delete_subject),
+            post(c::lookup).delete(c::delete_subject),
         )
         .route(
             "/subjects/{subject}/versions",
-            get(list_versions).post(register),
+            get(c::list_versions).post(c::register),
         )
         .route(
             "/subjects/{subject}/versions/{version}",
-            get(get_version).delete(delete_version),
+            get(c::get_version).delete(c::delete_version),
         )
         .route(
             "/subjects/{subject}/versions/{version}/schema",
-            get(get_version_schema),
+            get(c::get_version_schema),
         )
-        .route("/schemas/ids/{id}", get(get_schema))
-        .route("/schemas/ids/{id}/schema", get(get_schema_raw))
-        .route("/schemas/ids/{id}/versions", get(get_schema_versions))
-        .route("/schemas/ids/{id}/subjects", get(get_schema_subjects))
-        .route("/schemas/types", get(|| async { Json(json!(["JSON"])) }))
-        .route("/config", get(get_global_config).put(put_global_config))
+        .route(
+            "/subjects/{subject}/versions/{version}/referencedby",
+            get(c::referenced_by),
+        )
+        .route("/schemas/ids/{id}", get(c::get_schema))
+        .route("/schemas/ids/{id}/schema", get(c::get_schema_raw))
+        .route("/schemas/ids/{id}/versions", get(c::get_schema_versions))
+        .route("/schemas/ids/{id}/subjects", get(c::get_schema_subjects))
+        .route("/schemas/types", get(c::schema_types))
+        .route(
+            "/config",
+            get(c::get_global_config)
+                .put(c::put_global_config)
+                .delete(c::delete_global_config),
+        )
         .route(
             "/config/{subject}",
-            get(get_subject_config).put(put_subject_config),
+            get(c::get_subject_config)
+                .put(c::put_subject_config)
+                .delete(c::delete_subject_config),
+        )
+        .route("/mode", get(c::get_global_mode).put(c::put_global_mode))
+        .route(
+            "/mode/{subject}",
+            get(c::get_subject_mode)
+                .put(c::put_subject_mode)
+                .delete(c::delete_subject_mode),
         )
         .route(
             "/compatibility/subjects/{subject}/versions",
-            axum::routing::post(compatibility_all),
+            post(c::compatibility_all),
         )
         .route(
             "/compatibility/subjects/{subject}/versions/{version}",
-            axum::routing::post(compatibility_one),
+            post(c::compatibility_one),
         )
-        .route("/healthz", get(healthz))
+        .route("/validate", post(extras::validate))
+        .route("/validate/batch", post(extras::validate_batch))
+        .route("/topology/routes/{routing_key}", get(extras::topology))
+        .route("/openapi.json", get(extras::openapi))
+        .route("/metrics", get(extras::metrics))
+        .route("/healthz", get(extras::healthz))
         .fallback(|| async { ApiError::RouteNotFound })
-        .with_state(Arc::new(state))
+        .method_not_allowed_fallback(|| async { ApiError::RouteNotFound })
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            auth::authorize,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            metrics::observe,
+        ))
+        // Past the limit the body extractor refuses with 413, which `Body` turns into JSON.
+        .layer(DefaultBodyLimit::max(limits.body_bytes))
+        .with_state(shared)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves; requests in flight finish first.
@@ -98,230 +221,314 @@ pub async fn serve(
         .await
 }
 
-/// Confluent's media type, which its clients send and accept.
-const MEDIA_TYPE: &str = "application/vnd.schemaregistry.v1+json";
-
-fn json_response(v: Value) -> Response {
-    let mut r = Json(v).into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE));
-    r
+/// What a registration did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Registered {
+    pub id: i64,
+    pub version: i64,
+    /// False when the same content was already a live version of the subject.
+    pub added: bool,
 }
 
-async fn healthz(State(s): State<Shared>) -> Result<Response, ApiError> {
-    s.store.subjects().await?;
-    Ok(json_response(json!({"status": "ok"})))
+/// A schema as a client sends it: the JSON text plus references.
+#[derive(Debug, Clone)]
+pub struct NewSchema {
+    pub set: SchemaSet,
+    pub references: Vec<Reference>,
 }
 
-async fn list_subjects(State(s): State<Shared>) -> Result<Response, ApiError> {
-    Ok(json_response(json!(s.store.subjects().await?)))
+/// The URI a subject's version is known by inside schema sets; references resolve relative to it.
+fn version_uri(subject: &str, version: i64) -> String {
+    format!("https://evreg.invalid/subjects/{subject}/versions/{version}/schema.json")
 }
 
-async fn list_versions(
-    State(s): State<Shared>,
-    Path(subject): Path<String>,
-) -> Result<Response, ApiError> {
-    let versions = s.store.versions(&subject).await?;
-    if versions.is_empty() {
-        return Err(ApiError::SubjectNotFound(subject));
-    }
-    Ok(json_response(json!(
-        versions.iter().map(|v| v.version).collect::<Vec<_>>()
-    )))
-}
-
-/// `latest`, `-1` or a positive version number.
-fn pick<'a>(
-    versions: &'a [store::VersionRow],
-    subject: &str,
-    version: &str,
-) -> Result<&'a store::VersionRow, ApiError> {
-    if versions.is_empty() {
-        return Err(ApiError::SubjectNotFound(subject.to_owned()));
-    }
-    if version == "latest" || version == "-1" {
-        return versions
-            .last()
-            .ok_or_else(|| ApiError::SubjectNotFound(subject.to_owned()));
-    }
-    let n: i64 = version
-        .parse()
-        .ok()
-        .filter(|n| *n >= 1 && *n <= i64::from(i32::MAX))
-        .ok_or_else(|| ApiError::InvalidVersion(version.to_owned()))?;
-    versions
-        .iter()
-        .find(|v| v.version == n)
-        .ok_or_else(|| ApiError::VersionNotFound(version.to_owned()))
-}
-
-async fn get_version(
-    State(s): State<Shared>,
-    Path((subject, version)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-    let versions = s.store.versions(&subject).await?;
-    let v = pick(&versions, &subject, &version)?;
-    Ok(json_response(json!({
-        "subject": v.subject,
-        "version": v.version,
-        "id": v.id,
-        "schemaType": "JSON",
-        "schema": v.schema,
-    })))
-}
-
-async fn get_version_schema(
-    State(s): State<Shared>,
-    Path((subject, version)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-    let versions = s.store.versions(&subject).await?;
-    let v = pick(&versions, &subject, &version)?;
-    let schema: Value =
-        serde_json::from_str(&v.schema).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(json_response(schema))
-}
-
-fn parse_id(id: &str) -> Result<i64, ApiError> {
-    id.parse()
-        .ok()
-        .filter(|n: &i64| *n >= 1)
-        .ok_or_else(|| ApiError::BadRequest(format!("schema id {id:?} is not a positive integer")))
-}
-
-async fn get_schema(State(s): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let n = parse_id(&id)?;
-    let schema = s
-        .store
-        .schema_by_id(n)
-        .await?
-        .ok_or(ApiError::SchemaNotFound(n as u64))?;
-    Ok(json_response(
-        json!({"schema": schema, "schemaType": "JSON"}),
-    ))
-}
-
-async fn get_schema_raw(
-    State(s): State<Shared>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let n = parse_id(&id)?;
-    let schema = s
-        .store
-        .schema_by_id(n)
-        .await?
-        .ok_or(ApiError::SchemaNotFound(n as u64))?;
-    let v: Value = serde_json::from_str(&schema).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(json_response(v))
-}
-
-/// The register request; unknown fields are ignored, as Confluent does.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RegisterRequest {
-    schema: String,
-    #[serde(default)]
-    schema_type: Option<String>,
-}
-
-/// Reads a JSON body whatever its content type, with a JSON error when it is not JSON.
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("request body: {e}")))
-}
-
-/// The subject's effective (mode, policy): its own config, the global one, or the server default.
-async fn effective(s: &AppState, subject: &str) -> Result<(Mode, Policy), ApiError> {
-    let own = s.store.config(subject).await?;
-    let global = s.store.config("").await?;
-    let (mode, policy) = match (own, global) {
-        (Some((m, p)), g) => (Some(m), p.or(g.and_then(|g| g.1))),
-        (None, Some((m, p))) => (Some(m), p),
-        (None, None) => (None, None),
-    };
-    let mode = match mode {
-        Some(m) => m.parse().map_err(|e: String| ApiError::Internal(e))?,
-        None => s.default_mode,
-    };
-    let policy = match policy {
-        Some(p) => p.parse().map_err(|e: String| ApiError::Internal(e))?,
-        None => s.default_policy,
-    };
-    Ok((mode, policy))
-}
-
-fn schema_set(subject: &str, version: i64, text: &str) -> Result<SchemaSet, ApiError> {
+/// Parses a schema text as a schema set rooted at `uri` (its references not added yet).
+fn parse_schema(uri: &str, text: &str) -> Result<SchemaSet, ApiError> {
     let value: Value = serde_json::from_str(text)
-        .map_err(|e| ApiError::InvalidSchema(format!("not JSON: {e}")))?;
-    let set = SchemaSet::new(
-        &format!("evreg:subjects/{subject}/versions/{version}"),
-        value,
-    )
-    .map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
-    evreg_core::schema::check_well_formed(&set)
-        .map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
-    Ok(set)
+        .map_err(|e| ApiError::InvalidSchema(format!("schema is not JSON: {e}")))?;
+    SchemaSet::new(uri, value).map_err(|e| ApiError::InvalidSchema(e.to_string()))
 }
 
-async fn register(
-    State(s): State<Shared>,
-    Path(subject): Path<String>,
-    bytes: axum::body::Bytes,
-) -> Result<Response, ApiError> {
-    let req: RegisterRequest = body(&bytes)?;
-    if let Some(t) = req
-        .schema_type
-        .as_deref()
-        .filter(|t| !t.eq_ignore_ascii_case("JSON"))
-    {
-        return Err(ApiError::InvalidSchema(format!(
-            "schemaType {t:?} is not supported; evreg stores JSON schemas"
-        )));
+/// Reads referenced content, within a registration or outside one.
+trait ContentSource {
+    async fn referenced(&mut self, r: &Reference) -> Result<Option<(i64, Arc<Content>)>, ApiError>;
+}
+
+struct InTx<'a>(&'a mut store::Registration);
+
+impl ContentSource for InTx<'_> {
+    async fn referenced(&mut self, r: &Reference) -> Result<Option<(i64, Arc<Content>)>, ApiError> {
+        let Some(id) = self.0.version_id(&r.subject, r.version).await? else {
+            return Ok(None);
+        };
+        Ok(self.0.content(id).await?.map(|c| (id, Arc::new(c))))
     }
-    let new_set = schema_set(&subject, 0, &req.schema)?;
-    let (id, _, _) = s.register(&subject, new_set).await?;
-    Ok(json_response(json!({"id": id})))
+}
+
+struct Cached<'a>(&'a AppState);
+
+impl ContentSource for Cached<'_> {
+    async fn referenced(&mut self, r: &Reference) -> Result<Option<(i64, Arc<Content>)>, ApiError> {
+        let versions = self.0.store.versions(&r.subject, true).await?;
+        let Some(v) = versions.iter().find(|v| v.version == r.version) else {
+            return Ok(None);
+        };
+        Ok(self.0.content(v.id).await?.map(|c| (v.id, c)))
+    }
+}
+
+/// Adds the documents `references` name to `set`, transitively, each under
+/// its name resolved against the document that names it.
+async fn add_references(
+    set: &mut SchemaSet,
+    base: &str,
+    references: &[Reference],
+    src: &mut impl ContentSource,
+) -> Result<(), ApiError> {
+    let mut todo: Vec<(String, Reference)> = references
+        .iter()
+        .map(|r| (base.to_owned(), r.clone()))
+        .collect();
+    let mut seen = 0usize;
+    while let Some((base, r)) = todo.pop() {
+        seen += 1;
+        if seen > 1000 {
+            return Err(ApiError::InvalidSchema(
+                "references: more than 1000 documents; is there a cycle?".into(),
+            ));
+        }
+        let uri = resolve_uri(&base, &r.name);
+        if set.documents().any(|(u, _)| u == uri) {
+            continue;
+        }
+        let Some((_, content)) = src.referenced(&r).await? else {
+            return Err(ApiError::InvalidSchema(format!(
+                "references: {} version {} (named {:?}) does not exist",
+                r.subject, r.version, r.name
+            )));
+        };
+        let value: Value = serde_json::from_str(&content.schema)
+            .map_err(|e| ApiError::Internal(format!("stored schema is not JSON: {e}")))?;
+        set.add(&uri, value)
+            .map_err(|e| ApiError::InvalidSchema(format!("references: {:?}: {e}", r.name)))?;
+        todo.extend(content.references.iter().map(|n| (uri.clone(), n.clone())));
+    }
+    Ok(())
 }
 
 impl AppState {
+    /// Content by id, from memory when seen before.
+    pub async fn content(&self, id: i64) -> Result<Option<Arc<Content>>, ApiError> {
+        if let Some(c) = self.cache.content(id) {
+            return Ok(Some(c));
+        }
+        let Some(c) = self.store.content(id).await? else {
+            return Ok(None);
+        };
+        let c = Arc::new(c);
+        self.cache.put_content(id, c.clone());
+        Ok(Some(c))
+    }
+
+    /// A subject's live versions, oldest first; at most `version_ttl` old.
+    pub async fn versions(&self, subject: &str) -> Result<Arc<[VersionId]>, ApiError> {
+        if let Some(v) = self.cache.versions(subject) {
+            return Ok(v);
+        }
+        let since = (Instant::now(), self.cache.generation());
+        let v: Arc<[VersionId]> = self.store.versions(subject, false).await?.into();
+        self.cache.put_versions(subject, since, v.clone());
+        Ok(v)
+    }
+
+    /// Subjects with a live version; at most `version_ttl` old.
+    pub async fn subjects(&self) -> Result<Arc<[String]>, ApiError> {
+        if let Some(s) = self.cache.subjects() {
+            return Ok(s);
+        }
+        let since = (Instant::now(), self.cache.generation());
+        let s: Arc<[String]> = self.store.subjects(false).await?.into();
+        self.cache.put_subjects(since, s.clone());
+        Ok(s)
+    }
+
+    /// The schema set of a stored version, references included.
+    async fn version_set(
+        &self,
+        subject: &str,
+        version: i64,
+        content: &Content,
+        src: &mut impl ContentSource,
+    ) -> Result<SchemaSet, ApiError> {
+        let uri = version_uri(subject, version);
+        let mut set = parse_schema(&uri, &content.schema)?;
+        add_references(&mut set, &uri, &content.references, src).await?;
+        Ok(set)
+    }
+
+    /// Parses a client's schema text with its references, resolved outside any transaction.
+    pub async fn candidate(
+        &self,
+        subject: &str,
+        text: &str,
+        references: Vec<Reference>,
+    ) -> Result<NewSchema, ApiError> {
+        let uri = version_uri(subject, 0);
+        let mut set = parse_schema(&uri, text)?;
+        add_references(&mut set, &uri, &references, &mut Cached(self)).await?;
+        // Well-formed once its references are in: every `$ref` must resolve.
+        evreg_core::schema::check_well_formed(&set)
+            .map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
+        Ok(NewSchema { set, references })
+    }
+
+    /// The subject's effective (mode, policy): its own config, the global one, or the server default.
+    pub async fn effective_config(&self, subject: &str) -> Result<(Mode, Policy), ApiError> {
+        let own = self.store.config(subject).await?;
+        let global = if subject.is_empty() {
+            None
+        } else {
+            self.store.config("").await?
+        };
+        let (mode, policy) = match (own, global) {
+            (Some((m, p)), g) => (Some(m), p.or(g.and_then(|g| g.1))),
+            (None, Some((m, p))) => (Some(m), p),
+            (None, None) => (None, None),
+        };
+        let mode = match mode {
+            Some(m) => m.parse().map_err(ApiError::Internal)?,
+            None => self.default_mode,
+        };
+        let policy = match policy {
+            Some(p) => p.parse().map_err(ApiError::Internal)?,
+            None => self.default_policy,
+        };
+        Ok((mode, policy))
+    }
+
+    /// The subject's effective read/write mode: its own, the global one, or READWRITE.
+    pub async fn effective_mode(&self, subject: &str) -> Result<String, ApiError> {
+        if let Some(m) = self.store.mode(subject).await? {
+            return Ok(m);
+        }
+        Ok(self
+            .store
+            .mode("")
+            .await?
+            .unwrap_or_else(|| "READWRITE".to_owned()))
+    }
+
+    /// Refuses writes to a subject in READONLY mode.
+    async fn writable(&self, subject: &str) -> Result<String, ApiError> {
+        let mode = self.effective_mode(subject).await?;
+        if mode == "READONLY" {
+            return Err(ApiError::OperationNotPermitted(format!(
+                "Subject {subject} is in read-only mode"
+            )));
+        }
+        Ok(mode)
+    }
+
     /// Registers a schema under `subject` after checking it against the live
-    /// versions under the subject's mode and policy, in one transaction.
-    /// Returns (id, version, newly added); the same content again is not a new version.
+    /// versions under the subject's mode and policy, in one transaction
+    /// holding the subject's lock. The same content again is not a new
+    /// version. `explicit` (id, version) is honoured in IMPORT mode only, and
+    /// skips the compatibility check, as Confluent does.
     pub async fn register(
         &self,
         subject: &str,
-        new_set: SchemaSet,
-    ) -> Result<(i64, i64, bool), ApiError> {
-        let canonical = store::canonical(new_set.document(0));
-        let (mode, policy) = effective(self, subject).await?;
-        let result = self
-            .store
-            .register(subject, &canonical, |live| {
-                if live.is_empty() || mode == Mode::None {
-                    return Ok(());
-                }
-                let mut sets = Vec::with_capacity(live.len() + 1);
-                for v in live {
-                    sets.push(schema_set(subject, v.version, &v.schema)?);
-                }
-                sets.push(new_set.clone());
-                let report = check_versions(&sets, mode, policy).map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
-                match report.verdict {
-                    Verdict::Compatible => Ok(()),
-                    verdict => {
-                        let messages: Vec<String> =
-                            report.changes.iter().map(|c| c.message.clone()).chain(report.reasons.iter().cloned()).collect();
-                        let text = format!(
-                            "Schema being registered is incompatible with an earlier schema for subject \"{subject}\" ({mode}, {policy}, {}): {}",
-                            verdict.as_str(),
-                            messages.join("; ")
-                        );
-                        Err(ApiError::Incompatible(text, serde_json::to_value(&report).unwrap_or(Value::Null)))
+        new: NewSchema,
+        explicit: Option<(Option<i64>, Option<i64>)>,
+    ) -> Result<Registered, ApiError> {
+        let mode_rw = self.writable(subject).await?;
+        let import = mode_rw == "IMPORT";
+        if explicit.is_some_and(|e| e != (None, None)) && !import {
+            return Err(ApiError::OperationNotPermitted(format!(
+                "Subject {subject}: a schema id or version may be given only in IMPORT mode"
+            )));
+        }
+        let content = Content::new(new.set.document(0), new.references.clone());
+        let hash = content.hash.clone();
+        let (mode, policy) = self.effective_config(subject).await?;
+        let mut tx = self.store.begin_register(subject).await?;
+        if let Some((id, version)) = tx.existing(&hash).await? {
+            tx.commit().await?;
+            return Ok(Registered {
+                id,
+                version,
+                added: false,
+            });
+        }
+        let live = tx.live().await?;
+        let explicit = match explicit {
+            Some((id, version)) if import => {
+                let id = match id {
+                    Some(id) => {
+                        if let Some(other) = tx.content(id).await? {
+                            if other.hash != hash {
+                                return Err(ApiError::OperationNotPermitted(format!(
+                                    "Schema id {id} is already taken by other content"
+                                )));
+                            }
+                        }
+                        id
                     }
+                    None => tx.id_of(&hash).await?.unwrap_or_default(),
+                };
+                let version = version.unwrap_or_else(|| live.last().map_or(1, |v| v.version + 1));
+                if version < 1 || live.iter().any(|v| v.version == version) {
+                    return Err(ApiError::InvalidVersion(version.to_string()));
                 }
-            })
-            .await?;
-        let (id, version, added) = result?;
-        tracing::info!(%subject, id, version, added, "register");
-        Ok((id, version, added))
+                (id > 0).then_some((id, version))
+            }
+            _ => None,
+        };
+        if !import && !live.is_empty() && mode != Mode::None {
+            let mut sets = Vec::with_capacity(live.len() + 1);
+            for v in live.iter() {
+                let Some(c) = tx.content(v.id).await? else {
+                    return Err(ApiError::Internal(format!(
+                        "{subject} version {} has no schema {}",
+                        v.version, v.id
+                    )));
+                };
+                sets.push(
+                    self.version_set(subject, v.version, &c, &mut InTx(&mut tx))
+                        .await?,
+                );
+            }
+            sets.push(new.set);
+            let report = check_versions(&sets, mode, policy)
+                .map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
+            if report.verdict != Verdict::Compatible {
+                self.metrics.refusal();
+                let messages: Vec<String> = report
+                    .changes
+                    .iter()
+                    .map(|c| c.message.clone())
+                    .chain(report.reasons.iter().cloned())
+                    .collect();
+                let text = format!(
+                    "Schema being registered is incompatible with an earlier schema for subject \"{subject}\" ({mode}, {policy}, {}): {}",
+                    report.verdict.as_str(),
+                    messages.join("; ")
+                );
+                return Err(ApiError::Incompatible(
+                    text,
+                    serde_json::to_value(&report).unwrap_or(Value::Null),
+                ));
+            }
+        }
+        let (id, version) = tx.insert(&content, explicit).await?;
+        tx.commit().await?;
+        self.cache.invalidate(subject);
+        self.metrics.registration();
+        tracing::info!(%subject, id, version, "registered");
+        Ok(Registered {
+            id,
+            version,
+            added: true,
+        })
     }
 
     /// Registers every version of every routing key of a loaded schema
@@ -337,277 +544,20 @@ impl AppState {
                         v.path.display()
                     )));
                 };
-                if self.register(s.key.as_str(), set).await?.2 {
+                let new = NewSchema {
+                    set,
+                    references: Vec::new(),
+                };
+                if self.register(s.key.as_str(), new, None).await?.added {
                     added += 1;
                 }
             }
         }
         Ok(added)
     }
-}
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ConfigRequest {
-    compatibility: String,
-    #[serde(default)]
-    compatibility_policy: Option<String>,
-}
-
-async fn get_global_config(State(s): State<Shared>) -> Result<Response, ApiError> {
-    let (mode, policy) = effective(&s, "").await?;
-    Ok(json_response(
-        json!({"compatibilityLevel": mode, "compatibilityPolicy": policy}),
-    ))
-}
-
-async fn put_global_config(
-    State(s): State<Shared>,
-    bytes: axum::body::Bytes,
-) -> Result<Response, ApiError> {
-    set_config(&s, "", &bytes).await
-}
-
-/// `PUT /config` and `PUT /config/{s}`: the global settings are the subject `""`.
-async fn set_config(s: &AppState, subject: &str, bytes: &[u8]) -> Result<Response, ApiError> {
-    let req: ConfigRequest = body(bytes)?;
-    let mode: Mode = req
-        .compatibility
-        .parse()
-        .map_err(ApiError::InvalidCompatibility)?;
-    let policy: Option<Policy> = match &req.compatibility_policy {
-        Some(p) => Some(p.parse().map_err(ApiError::InvalidCompatibility)?),
-        None => None,
-    };
-    s.store
-        .set_config(subject, mode.as_str(), policy.map(Policy::as_str))
-        .await?;
-    let mut out = json!({"compatibility": mode});
-    if let Some(p) = policy {
-        out["compatibilityPolicy"] = json!(p);
+    /// Forgets cached versions of a subject after a write that is not a registration.
+    fn wrote(&self, subject: &str) {
+        self.cache.invalidate(subject);
     }
-    Ok(json_response(out))
-}
-
-/// `POST /subjects/{s}`: is this schema already registered under the subject?
-async fn lookup(
-    State(s): State<Shared>,
-    Path(subject): Path<String>,
-    bytes: axum::body::Bytes,
-) -> Result<Response, ApiError> {
-    let req: RegisterRequest = body(&bytes)?;
-    let set = schema_set(&subject, 0, &req.schema)?;
-    let canonical = store::canonical(set.document(0));
-    let versions = s.store.versions(&subject).await?;
-    if versions.is_empty() {
-        return Err(ApiError::SubjectNotFound(subject));
-    }
-    let found = versions
-        .iter()
-        .find(|v| v.schema == canonical)
-        .ok_or(ApiError::SchemaNotFoundInSubject)?;
-    Ok(json_response(json!({
-        "subject": found.subject,
-        "id": found.id,
-        "version": found.version,
-        "schemaType": "JSON",
-        "schema": found.schema,
-    })))
-}
-
-#[derive(Debug, Deserialize, Default)]
-struct VerboseQuery {
-    #[serde(default)]
-    verbose: Option<String>,
-}
-
-/// Checks a candidate against the chosen versions under the subject's settings.
-async fn compatibility(
-    s: &AppState,
-    subject: &str,
-    version: Option<&str>,
-    bytes: &[u8],
-    verbose: bool,
-) -> Result<Response, ApiError> {
-    let req: RegisterRequest = body(bytes)?;
-    let candidate = schema_set(subject, 0, &req.schema)?;
-    let versions = s.store.versions(subject).await?;
-    let (mode, policy) = effective(s, subject).await?;
-    let against: Vec<&store::VersionRow> = match version {
-        Some(v) => vec![pick(&versions, subject, v)?],
-        None => versions.iter().collect(),
-    };
-    let mut sets = Vec::with_capacity(against.len() + 1);
-    for v in &against {
-        sets.push(schema_set(subject, v.version, &v.schema)?);
-    }
-    sets.push(candidate);
-    // One named version is checked alone; the whole list under the subject's (transitive) mode.
-    let mode = if version.is_some() && mode.transitive() {
-        match mode {
-            Mode::BackwardTransitive => Mode::Backward,
-            Mode::ForwardTransitive => Mode::Forward,
-            _ => Mode::Full,
-        }
-    } else {
-        mode
-    };
-    let report =
-        check_versions(&sets, mode, policy).map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
-    let compatible = report.verdict == Verdict::Compatible;
-    let mut out = json!({"is_compatible": compatible});
-    if verbose {
-        let messages: Vec<String> = report
-            .changes
-            .iter()
-            .map(|c| format!("{} {}: {}", c.kind, c.path, c.message))
-            .chain(report.reasons.iter().cloned())
-            .collect();
-        out["messages"] = json!(messages);
-        out["evreg"] = serde_json::to_value(&report).unwrap_or(Value::Null);
-    }
-    Ok(json_response(out))
-}
-
-/// A query boolean as Confluent clients send it: `true` in any case.
-fn flag(value: &Option<String>) -> bool {
-    value
-        .as_deref()
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-}
-
-async fn compatibility_all(
-    State(s): State<Shared>,
-    Path(subject): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<VerboseQuery>,
-    bytes: axum::body::Bytes,
-) -> Result<Response, ApiError> {
-    compatibility(&s, &subject, None, &bytes, flag(&q.verbose)).await
-}
-
-async fn compatibility_one(
-    State(s): State<Shared>,
-    Path((subject, version)): Path<(String, String)>,
-    axum::extract::Query(q): axum::extract::Query<VerboseQuery>,
-    bytes: axum::body::Bytes,
-) -> Result<Response, ApiError> {
-    compatibility(&s, &subject, Some(&version), &bytes, flag(&q.verbose)).await
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct ConfigQuery {
-    #[serde(default)]
-    default_to_global: Option<String>,
-}
-
-async fn get_subject_config(
-    State(s): State<Shared>,
-    Path(subject): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<ConfigQuery>,
-) -> Result<Response, ApiError> {
-    let own = s.store.config(&subject).await?;
-    let to_global = flag(&q.default_to_global);
-    if own.is_none() && !to_global {
-        return Err(ApiError::SubjectConfigNotFound(subject));
-    }
-    let (mode, policy) = effective(&s, &subject).await?;
-    Ok(json_response(
-        json!({"compatibilityLevel": mode, "compatibilityPolicy": policy}),
-    ))
-}
-
-async fn put_subject_config(
-    State(s): State<Shared>,
-    Path(subject): Path<String>,
-    bytes: axum::body::Bytes,
-) -> Result<Response, ApiError> {
-    set_config(&s, &subject, &bytes).await
-}
-
-#[derive(Debug, Deserialize, Default)]
-struct DeleteQuery {
-    #[serde(default)]
-    permanent: Option<String>,
-}
-
-/// `DELETE /subjects/{s}`: soft-deletes every version; `permanent=true` then removes them for good.
-async fn delete_subject(
-    State(s): State<Shared>,
-    Path(subject): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<DeleteQuery>,
-) -> Result<Response, ApiError> {
-    let permanent = flag(&q.permanent);
-    if permanent && s.store.has(&subject, None, 0).await? {
-        return Err(ApiError::SubjectNotSoftDeleted(subject));
-    }
-    let deleted = s.store.delete(&subject, None, permanent).await?;
-    if deleted.is_empty() {
-        return Err(ApiError::SubjectNotFound(subject));
-    }
-    Ok(json_response(json!(deleted)))
-}
-
-/// `DELETE /subjects/{s}/versions/{v}`: the same for one version.
-async fn delete_version(
-    State(s): State<Shared>,
-    Path((subject, version)): Path<(String, String)>,
-    axum::extract::Query(q): axum::extract::Query<DeleteQuery>,
-) -> Result<Response, ApiError> {
-    let permanent = flag(&q.permanent);
-    let n = if version == "latest" || version == "-1" {
-        let live = s.store.versions(&subject).await?;
-        pick(&live, &subject, &version)?.version
-    } else {
-        version
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| ApiError::InvalidVersion(version.clone()))?
-    };
-    if permanent && s.store.has(&subject, Some(n), 0).await? {
-        return Err(ApiError::VersionNotSoftDeleted(subject, n));
-    }
-    let deleted = s.store.delete(&subject, Some(n), permanent).await?;
-    match deleted.first() {
-        Some(v) => Ok(json_response(json!(v))),
-        None if s.store.has(&subject, None, 0).await? || s.store.has(&subject, None, 1).await? => {
-            Err(ApiError::VersionNotFound(version))
-        }
-        None => Err(ApiError::SubjectNotFound(subject)),
-    }
-}
-
-/// Where a schema id is used, or 40403 when no schema has it.
-async fn uses(s: &AppState, id: &str) -> Result<Vec<(String, i64)>, ApiError> {
-    let n = parse_id(id)?;
-    if s.store.schema_by_id(n).await?.is_none() {
-        return Err(ApiError::SchemaNotFound(n as u64));
-    }
-    Ok(s.store.uses_of(n).await?)
-}
-
-async fn get_schema_versions(
-    State(s): State<Shared>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let list: Vec<Value> = uses(&s, &id)
-        .await?
-        .into_iter()
-        .map(|(subject, version)| json!({"subject": subject, "version": version}))
-        .collect();
-    Ok(json_response(json!(list)))
-}
-
-async fn get_schema_subjects(
-    State(s): State<Shared>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let mut subjects: Vec<String> = uses(&s, &id)
-        .await?
-        .into_iter()
-        .map(|(subject, _)| subject)
-        .collect();
-    subjects.dedup();
-    Ok(json_response(json!(subjects)))
 }

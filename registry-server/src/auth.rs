@@ -1,0 +1,268 @@
+//! Bearer tokens: roles reader < writer < admin, optionally limited to subject prefixes; the tokens file holds SHA-256 hashes, never tokens.
+//!
+//! ```toml
+//! [[tokens]]
+//! name = "catalog-ci"
+//! sha256 = "…64 hex digits…"   # `evreg token` prints a new token and this line
+//! role = "writer"
+//! subjects = ["catalog."]      # optional: subject prefixes this token may touch
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{RawPathParams, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::{ApiError, AppState, Shared};
+
+/// What a token may do; each role includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Read subjects, versions, schemas, config; check compatibility; validate.
+    Reader,
+    /// Also register versions and soft-delete them.
+    Writer,
+    /// Also change config and modes, and delete permanently.
+    Admin,
+}
+
+/// One entry of the tokens file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Token {
+    pub name: String,
+    pub sha256: String,
+    pub role: Role,
+    /// Subject prefixes this token is limited to; empty means every subject.
+    #[serde(default)]
+    pub subjects: Vec<String>,
+}
+
+/// The tokens file, indexed by hash.
+#[derive(Debug, Clone, Default)]
+pub struct Tokens {
+    by_hash: HashMap<String, Arc<Token>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokensFile {
+    #[serde(default)]
+    tokens: Vec<Token>,
+}
+
+/// The hex SHA-256 a tokens file stores for `token`.
+pub fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Tokens {
+    /// Parses a tokens file; errors name the entry and field.
+    pub fn parse(text: &str) -> Result<Tokens, String> {
+        let file: TokensFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut by_hash = HashMap::new();
+        for (i, t) in file.tokens.into_iter().enumerate() {
+            let h = t.sha256.to_ascii_lowercase();
+            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "tokens[{i}] ({}): sha256 must be 64 hex digits (the hash of the token, not the token)",
+                    t.name
+                ));
+            }
+            if by_hash
+                .insert(h.clone(), Arc::new(Token { sha256: h, ..t }))
+                .is_some()
+            {
+                return Err(format!("tokens[{i}]: the same token hash appears twice"));
+            }
+        }
+        Ok(Tokens { by_hash })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_hash.is_empty()
+    }
+
+    fn find(&self, token: &str) -> Option<Arc<Token>> {
+        self.by_hash.get(&hash(token)).cloned()
+    }
+}
+
+/// The token a request was let in with; absent with anonymous access.
+#[derive(Debug, Clone)]
+pub struct Grant(pub Arc<Token>);
+
+impl Grant {
+    pub fn allows_subject(&self, subject: &str) -> bool {
+        self.0.subjects.is_empty() || self.0.subjects.iter().any(|p| subject.starts_with(p))
+    }
+}
+
+/// Whether a subject name may appear in a listing for this request.
+pub fn may_see(grant: Option<&Grant>, subject: &str) -> bool {
+    grant.is_none_or(|g| g.allows_subject(subject))
+}
+
+/// The role a request needs.
+fn required(method: &Method, path: &str, query: &str) -> Role {
+    let permanent = query
+        .split('&')
+        .any(|kv| kv.eq_ignore_ascii_case("permanent=true"));
+    let reads = method == Method::GET
+        || method == Method::HEAD
+        || path.starts_with("/compatibility/")
+        || path.starts_with("/validate")
+        || (method == Method::POST
+            && path.starts_with("/subjects/")
+            && !path.ends_with("/versions"));
+    if reads {
+        Role::Reader
+    } else if path.starts_with("/config") || path.starts_with("/mode") || permanent {
+        Role::Admin
+    } else {
+        Role::Writer
+    }
+}
+
+/// Lets a request in when its bearer token's role and subject prefixes allow it.
+pub async fn authorize(State(s): State<Shared>, mut req: Request, next: Next) -> Response {
+    let Some(tokens) = &s.tokens else {
+        return next.run(req).await;
+    };
+    match check(&s, tokens, &mut req).await {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn check(_s: &AppState, tokens: &Tokens, req: &mut Request) -> Result<(), ApiError> {
+    let path = req.uri().path().to_owned();
+    // Liveness and the API description are public: load balancers and client generators need them.
+    if path == "/healthz" || path == "/openapi.json" {
+        return Ok(());
+    }
+    let bearer = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
+                "A bearer token is required (Authorization: Bearer TOKEN)".into(),
+            )
+        })?;
+    let token = tokens
+        .find(bearer)
+        .ok_or_else(|| ApiError::Unauthorized("The bearer token is not known".into()))?;
+    let need = required(req.method(), &path, req.uri().query().unwrap_or(""));
+    if token.role < need {
+        return Err(ApiError::Forbidden(format!(
+            "Token {:?} has role {:?}; {} {} needs {:?}",
+            token.name,
+            token.role,
+            req.method(),
+            path,
+            need
+        )));
+    }
+    let grant = Grant(token);
+    let params = {
+        let (mut parts, body) = std::mem::take(req).into_parts();
+        let p = <RawPathParams as axum::extract::FromRequestParts<()>>::from_request_parts(
+            &mut parts,
+            &(),
+        )
+        .await
+        .ok()
+        .map(|p| {
+            p.iter()
+                .filter(|(k, _)| *k == "subject" || *k == "routing_key")
+                .map(|(_, v)| v.to_owned())
+                .collect::<Vec<String>>()
+        });
+        *req = Request::from_parts(parts, body);
+        p.unwrap_or_default()
+    };
+    match params.first() {
+        Some(subject) if !grant.allows_subject(subject) => {
+            return Err(ApiError::Forbidden(format!(
+                "Token {:?} may not touch subject {subject:?} (allowed prefixes: {:?})",
+                grant.0.name, grant.0.subjects
+            )));
+        }
+        None if !grant.0.subjects.is_empty() && need == Role::Admin => {
+            return Err(ApiError::Forbidden(format!(
+                "Token {:?} is limited to subject prefixes {:?}; global settings need an unlimited admin token",
+                grant.0.name, grant.0.subjects
+            )));
+        }
+        _ => {}
+    }
+    req.extensions_mut().insert(grant);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_by_request() {
+        assert_eq!(required(&Method::GET, "/subjects", ""), Role::Reader);
+        assert_eq!(required(&Method::POST, "/subjects/a.b.c", ""), Role::Reader);
+        assert_eq!(
+            required(&Method::POST, "/compatibility/subjects/a/versions", ""),
+            Role::Reader
+        );
+        assert_eq!(required(&Method::POST, "/validate/batch", ""), Role::Reader);
+        assert_eq!(
+            required(&Method::POST, "/subjects/a.b.c/versions", ""),
+            Role::Writer
+        );
+        assert_eq!(
+            required(&Method::DELETE, "/subjects/a.b.c", ""),
+            Role::Writer
+        );
+        assert_eq!(
+            required(&Method::DELETE, "/subjects/a.b.c", "permanent=TRUE"),
+            Role::Admin
+        );
+        assert_eq!(required(&Method::PUT, "/config/a.b.c", ""), Role::Admin);
+        assert_eq!(required(&Method::PUT, "/mode", ""), Role::Admin);
+    }
+
+    #[test]
+    fn tokens_file_stores_hashes() {
+        let h = hash("s3cret");
+        let t = Tokens::parse(&format!(
+            "[[tokens]]\nname = \"ci\"\nsha256 = \"{h}\"\nrole = \"writer\"\nsubjects = [\"auth.\"]\n"
+        ))
+        .expect("parses");
+        let found = t.find("s3cret").expect("known");
+        assert_eq!(found.role, Role::Writer);
+        assert!(t.find("s3cret ").is_none());
+        let g = Grant(found);
+        assert!(g.allows_subject("auth.user.created"));
+        assert!(!g.allows_subject("catalog.product.created"));
+        let bad =
+            Tokens::parse("[[tokens]]\nname = \"x\"\nsha256 = \"s3cret\"\nrole = \"reader\"\n")
+                .expect_err("a token in clear is refused");
+        assert!(bad.contains("tokens[0] (x): sha256"), "{bad}");
+        assert!(
+            Tokens::parse("[[tokens]]\nname = \"x\"\nsha256 = \"{h}\"\nrole = \"root\"\n").is_err()
+        );
+    }
+}

@@ -1,0 +1,652 @@
+//! The Confluent Schema Registry REST API handlers: subjects, versions, schemas by id, config, mode and compatibility.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use evreg_core::{Mode, Policy, Verdict, check_versions};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::store::{Reference, VersionId};
+use crate::{ApiError, AppState, Cached, Shared};
+
+/// Confluent's media type, which its clients send and accept.
+pub const MEDIA_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+
+pub fn json_response(v: Value) -> Response {
+    let mut r = axum::Json(v).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE));
+    r
+}
+
+/// A request body, whatever its content type; over the size limit it is a 413 JSON error.
+#[derive(Debug)]
+pub struct Body(pub axum::body::Bytes);
+
+impl FromRequest<Shared> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &Shared) -> Result<Self, Self::Rejection> {
+        match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => Ok(Body(b)),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge(state.limits.body_bytes))
+            }
+            Err(e) => Err(ApiError::BadRequest(format!("request body: {e}"))),
+        }
+    }
+}
+
+impl Body {
+    /// Parses the body as JSON into `T`, naming the field that is wrong.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_json::from_slice(&self.0)
+            .map_err(|e| ApiError::BadRequest(format!("request body: {e}")))
+    }
+}
+
+/// A query boolean as Confluent clients send it: `true` in any case.
+pub fn flag(value: &Option<String>) -> bool {
+    value
+        .as_deref()
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// Query parameters the API understands; unknown ones are ignored.
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Flags {
+    deleted: Option<String>,
+    permanent: Option<String>,
+    verbose: Option<String>,
+    default_to_global: Option<String>,
+    subject_prefix: Option<String>,
+    force: Option<String>,
+}
+
+pub async fn schema_types() -> Response {
+    json_response(json!(["JSON"]))
+}
+
+pub async fn list_subjects(
+    State(s): State<Shared>,
+    grant: Option<axum::Extension<crate::auth::Grant>>,
+    Query(q): Query<Flags>,
+) -> Result<Response, ApiError> {
+    let all: Vec<String> = if flag(&q.deleted) {
+        s.store.subjects(true).await?
+    } else {
+        s.subjects().await?.to_vec()
+    };
+    let prefix = q.subject_prefix.unwrap_or_default();
+    let visible: Vec<&String> = all
+        .iter()
+        .filter(|n| n.starts_with(&prefix) && crate::auth::may_see(grant.as_ref().map(|g| &g.0), n))
+        .collect();
+    Ok(json_response(json!(visible)))
+}
+
+/// Live versions (or, with `deleted`, soft-deleted ones too); 40401 when there are none.
+async fn versions_of(
+    s: &AppState,
+    subject: &str,
+    deleted: bool,
+) -> Result<Arc<[VersionId]>, ApiError> {
+    let versions: Arc<[VersionId]> = if deleted {
+        s.store.versions(subject, true).await?.into()
+    } else {
+        s.versions(subject).await?
+    };
+    if versions.is_empty() {
+        return Err(ApiError::SubjectNotFound(subject.to_owned()));
+    }
+    Ok(versions)
+}
+
+pub async fn list_versions(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    Query(q): Query<Flags>,
+) -> Result<Response, ApiError> {
+    let versions = versions_of(&s, &subject, flag(&q.deleted)).await?;
+    Ok(json_response(json!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>()
+    )))
+}
+
+/// Parses `latest`, `-1` or a version number in [1, 2^31-1].
+fn parse_version(version: &str) -> Result<Option<i64>, ApiError> {
+    if version == "latest" || version == "-1" {
+        return Ok(None);
+    }
+    version
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1 && *n <= i64::from(i32::MAX))
+        .map(Some)
+        .ok_or_else(|| ApiError::InvalidVersion(version.to_owned()))
+}
+
+/// `latest`, `-1` or a positive version number among `versions`.
+fn pick(versions: &[VersionId], version: &str) -> Result<VersionId, ApiError> {
+    let wanted = parse_version(version)?;
+    let found = match wanted {
+        None => versions.iter().rev().find(|v| !v.deleted),
+        Some(n) => versions.iter().find(|v| v.version == n),
+    };
+    found
+        .copied()
+        .ok_or_else(|| ApiError::VersionNotFound(version.to_owned()))
+}
+
+/// The content of a version, or 40403 when the id is unknown (which would be a broken database).
+async fn content_of(s: &AppState, id: i64) -> Result<Arc<crate::Content>, ApiError> {
+    s.content(id)
+        .await?
+        .ok_or(ApiError::SchemaNotFound(id as u64))
+}
+
+fn with_references(mut v: Value, refs: &[Reference]) -> Value {
+    if !refs.is_empty() {
+        v["references"] = json!(refs);
+    }
+    v
+}
+
+pub async fn get_version(
+    State(s): State<Shared>,
+    Path((subject, version)): Path<(String, String)>,
+    Query(q): Query<Flags>,
+) -> Result<Response, ApiError> {
+    let versions = versions_of(&s, &subject, flag(&q.deleted)).await?;
+    let v = pick(&versions, &version)?;
+    let c = content_of(&s, v.id).await?;
+    Ok(json_response(with_references(
+        json!({
+            "subject": subject,
+            "version": v.version,
+            "id": v.id,
+            "schemaType": "JSON",
+            "schema": &*c.schema,
+        }),
+        &c.references,
+    )))
+}
+
+pub async fn get_version_schema(
+    State(s): State<Shared>,
+    Path((subject, version)): Path<(String, String)>,
+    Query(q): Query<Flags>,
+) -> Result<Response, ApiError> {
+    let versions = versions_of(&s, &subject, flag(&q.deleted)).await?;
+    let v = pick(&versions, &version)?;
+    raw(&content_of(&s, v.id).await?.schema)
+}
+
+fn raw(schema: &str) -> Result<Response, ApiError> {
+    let mut r = schema.to_owned().into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE));
+    Ok(r)
+}
+
+pub async fn referenced_by(
+    State(s): State<Shared>,
+    Path((subject, version)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let versions = versions_of(&s, &subject, false).await?;
+    let v = pick(&versions, &version)?;
+    Ok(json_response(json!(
+        s.store.referenced_by(&subject, v.version).await?
+    )))
+}
+
+fn parse_id(id: &str) -> Result<i64, ApiError> {
+    id.parse()
+        .ok()
+        .filter(|n: &i64| *n >= 1)
+        .ok_or_else(|| ApiError::BadRequest(format!("schema id {id:?} is not a positive integer")))
+}
+
+pub async fn get_schema(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let c = content_of(&s, parse_id(&id)?).await?;
+    Ok(json_response(with_references(
+        json!({"schema": &*c.schema, "schemaType": "JSON"}),
+        &c.references,
+    )))
+}
+
+pub async fn get_schema_raw(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    raw(&content_of(&s, parse_id(&id)?).await?.schema)
+}
+
+/// Where a schema id is used, or 40403 when no schema has it.
+async fn uses(s: &AppState, id: &str) -> Result<Vec<(String, i64)>, ApiError> {
+    let n = parse_id(id)?;
+    content_of(s, n).await?;
+    Ok(s.store.uses_of(n).await?)
+}
+
+pub async fn get_schema_versions(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let list: Vec<Value> = uses(&s, &id)
+        .await?
+        .into_iter()
+        .map(|(subject, version)| json!({"subject": subject, "version": version}))
+        .collect();
+    Ok(json_response(json!(list)))
+}
+
+pub async fn get_schema_subjects(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let mut subjects: Vec<String> = uses(&s, &id)
+        .await?
+        .into_iter()
+        .map(|(subject, _)| subject)
+        .collect();
+    subjects.dedup();
+    Ok(json_response(json!(subjects)))
+}
+
+/// The register and lookup request; unknown fields are ignored, as Confluent does.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SchemaRequest {
+    schema: String,
+    #[serde(default)]
+    schema_type: Option<String>,
+    #[serde(default)]
+    references: Vec<Reference>,
+    /// IMPORT mode only.
+    #[serde(default)]
+    id: Option<i64>,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+impl SchemaRequest {
+    fn read(body: &Body) -> Result<SchemaRequest, ApiError> {
+        let req: SchemaRequest = body.parse()?;
+        if let Some(t) = req
+            .schema_type
+            .as_deref()
+            .filter(|t| !t.eq_ignore_ascii_case("JSON"))
+        {
+            return Err(ApiError::InvalidSchema(format!(
+                "schemaType {t:?} is not supported; evreg stores JSON schemas"
+            )));
+        }
+        for (i, r) in req.references.iter().enumerate() {
+            if r.name.is_empty() || r.subject.is_empty() || r.version < 1 {
+                return Err(ApiError::InvalidSchema(format!(
+                    "references[{i}]: name and subject must be non-empty and version at least 1"
+                )));
+            }
+        }
+        Ok(req)
+    }
+}
+
+pub async fn register(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let req = SchemaRequest::read(&body)?;
+    let new = s.candidate(&subject, &req.schema, req.references).await?;
+    let explicit = (req.id.is_some() || req.version.is_some()).then_some((req.id, req.version));
+    let r = s.register(&subject, new, explicit).await?;
+    Ok(json_response(json!({"id": r.id, "version": r.version})))
+}
+
+/// `POST /subjects/{s}`: is this schema already registered under the subject?
+pub async fn lookup(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    Query(q): Query<Flags>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let req = SchemaRequest::read(&body)?;
+    let new = s.candidate(&subject, &req.schema, req.references).await?;
+    let wanted = crate::Content::new(new.set.document(0), new.references);
+    let versions = versions_of(&s, &subject, flag(&q.deleted)).await?;
+    for v in versions.iter() {
+        let c = content_of(&s, v.id).await?;
+        if c.hash == wanted.hash {
+            return Ok(json_response(with_references(
+                json!({
+                    "subject": subject,
+                    "id": v.id,
+                    "version": v.version,
+                    "schemaType": "JSON",
+                    "schema": &*c.schema,
+                }),
+                &c.references,
+            )));
+        }
+    }
+    Err(ApiError::SchemaNotFoundInSubject)
+}
+
+/// Checks a candidate against the chosen versions under the subject's settings.
+async fn compatibility(
+    s: &AppState,
+    subject: &str,
+    version: Option<&str>,
+    body: &Body,
+    verbose: bool,
+) -> Result<Response, ApiError> {
+    let req = SchemaRequest::read(body)?;
+    let candidate = s.candidate(subject, &req.schema, req.references).await?;
+    let versions = s.versions(subject).await?;
+    let (mode, policy) = s.effective_config(subject).await?;
+    let against: Vec<VersionId> = match version {
+        Some(v) => {
+            if versions.is_empty() {
+                return Err(ApiError::SubjectNotFound(subject.to_owned()));
+            }
+            vec![pick(&versions, v)?]
+        }
+        None => versions.to_vec(),
+    };
+    let mut sets = Vec::with_capacity(against.len() + 1);
+    for v in &against {
+        let c = content_of(s, v.id).await?;
+        sets.push(
+            s.version_set(subject, v.version, &c, &mut Cached(s))
+                .await?,
+        );
+    }
+    sets.push(candidate.set);
+    // One named version is checked alone; the whole list under the subject's (transitive) mode.
+    let mode = match (version.is_some(), mode) {
+        (true, Mode::BackwardTransitive) => Mode::Backward,
+        (true, Mode::ForwardTransitive) => Mode::Forward,
+        (true, Mode::FullTransitive) => Mode::Full,
+        (_, m) => m,
+    };
+    let report =
+        check_versions(&sets, mode, policy).map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
+    let compatible = report.verdict == Verdict::Compatible;
+    let mut out = json!({"is_compatible": compatible});
+    if verbose {
+        let messages: Vec<String> = report
+            .changes
+            .iter()
+            .map(|c| format!("{} {}: {}", c.kind, c.path, c.message))
+            .chain(report.reasons.iter().cloned())
+            .collect();
+        out["messages"] = json!(messages);
+        out["evreg"] = serde_json::to_value(&report).unwrap_or(Value::Null);
+    }
+    Ok(json_response(out))
+}
+
+pub async fn compatibility_all(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    Query(q): Query<Flags>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    compatibility(&s, &subject, None, &body, flag(&q.verbose)).await
+}
+
+pub async fn compatibility_one(
+    State(s): State<Shared>,
+    Path((subject, version)): Path<(String, String)>,
+    Query(q): Query<Flags>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    compatibility(&s, &subject, Some(&version), &body, flag(&q.verbose)).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConfigRequest {
+    /// Confluent's field; `compatibilityLevel` (what GET answers) is accepted too.
+    #[serde(alias = "compatibilityLevel")]
+    compatibility: String,
+    #[serde(default)]
+    compatibility_policy: Option<String>,
+}
+
+fn config_json(mode: Mode, policy: Policy) -> Value {
+    json!({"compatibilityLevel": mode, "compatibilityPolicy": policy})
+}
+
+pub async fn get_global_config(State(s): State<Shared>) -> Result<Response, ApiError> {
+    let (mode, policy) = s.effective_config("").await?;
+    Ok(json_response(config_json(mode, policy)))
+}
+
+pub async fn put_global_config(State(s): State<Shared>, body: Body) -> Result<Response, ApiError> {
+    set_config(&s, "", &body).await
+}
+
+/// `PUT /config` and `PUT /config/{s}`: the global settings are the subject `""`.
+async fn set_config(s: &AppState, subject: &str, body: &Body) -> Result<Response, ApiError> {
+    let req: ConfigRequest = body.parse()?;
+    let mode: Mode = req
+        .compatibility
+        .parse()
+        .map_err(ApiError::InvalidCompatibility)?;
+    let policy: Option<Policy> = match &req.compatibility_policy {
+        Some(p) => Some(p.parse().map_err(ApiError::InvalidCompatibility)?),
+        None => None,
+    };
+    s.store
+        .set_config(subject, mode.as_str(), policy.map(Policy::as_str))
+        .await?;
+    let mut out = json!({"compatibility": mode});
+    if let Some(p) = policy {
+        out["compatibilityPolicy"] = json!(p);
+    }
+    Ok(json_response(out))
+}
+
+/// `DELETE /config[/{s}]`: answers the settings that were in force, then falls back.
+async fn delete_config(s: &AppState, subject: &str) -> Result<Response, ApiError> {
+    let (mode, policy) = s.effective_config(subject).await?;
+    if !s.store.delete_config(subject).await? && !subject.is_empty() {
+        return Err(ApiError::SubjectConfigNotFound(subject.to_owned()));
+    }
+    Ok(json_response(config_json(mode, policy)))
+}
+
+pub async fn delete_global_config(State(s): State<Shared>) -> Result<Response, ApiError> {
+    delete_config(&s, "").await
+}
+
+pub async fn get_subject_config(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    Query(q): Query<Flags>,
+) -> Result<Response, ApiError> {
+    let own = s.store.config(&subject).await?;
+    if own.is_none() && !flag(&q.default_to_global) {
+        return Err(ApiError::SubjectConfigNotFound(subject));
+    }
+    let (mode, policy) = s.effective_config(&subject).await?;
+    Ok(json_response(config_json(mode, policy)))
+}
+
+pub async fn put_subject_config(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    set_config(&s, &subject, &body).await
+}
+
+pub async fn delete_subject_config(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+) -> Result<Response, ApiError> {
+    delete_config(&s, &subject).await
+}
+
+#[derive(Debug, Deserialize)]
+struct ModeRequest {
+    mode: String,
+}
+
+const MODES: [&str; 3] = ["READWRITE", "READONLY", "IMPORT"];
+
+pub async fn get_global_mode(State(s): State<Shared>) -> Result<Response, ApiError> {
+    Ok(json_response(json!({"mode": s.effective_mode("").await?})))
+}
+
+/// `PUT /mode[/{s}]`. IMPORT is allowed only on an empty registry or subject, unless `force=true`.
+async fn set_mode(
+    s: &AppState,
+    subject: &str,
+    body: &Body,
+    force: bool,
+) -> Result<Response, ApiError> {
+    let req: ModeRequest = body.parse()?;
+    let mode = req.mode.to_ascii_uppercase();
+    if !MODES.contains(&mode.as_str()) {
+        return Err(ApiError::InvalidMode(req.mode));
+    }
+    if mode == "IMPORT" && !force {
+        let occupied = if subject.is_empty() {
+            !s.store.subjects(true).await?.is_empty()
+        } else {
+            !s.store.versions(subject, true).await?.is_empty()
+        };
+        if occupied {
+            return Err(ApiError::OperationNotPermitted(format!(
+                "Cannot import since found existing subjects{}; pass force=true to import anyway",
+                if subject.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({subject})")
+                }
+            )));
+        }
+    }
+    s.store.set_mode(subject, &mode).await?;
+    Ok(json_response(json!({"mode": mode})))
+}
+
+pub async fn put_global_mode(
+    State(s): State<Shared>,
+    Query(q): Query<Flags>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    set_mode(&s, "", &body, flag(&q.force)).await
+}
+
+pub async fn get_subject_mode(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    Query(q): Query<Flags>,
+) -> Result<Response, ApiError> {
+    match s.store.mode(&subject).await? {
+        Some(m) => Ok(json_response(json!({"mode": m}))),
+        None if flag(&q.default_to_global) => Ok(json_response(
+            json!({"mode": s.effective_mode(&subject).await?}),
+        )),
+        None => Err(ApiError::SubjectModeNotFound(subject)),
+    }
+}
+
+pub async fn put_subject_mode(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    Query(q): Query<Flags>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    set_mode(&s, &subject, &body, flag(&q.force)).await
+}
+
+pub async fn delete_subject_mode(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+) -> Result<Response, ApiError> {
+    let Some(m) = s.store.mode(&subject).await? else {
+        return Err(ApiError::SubjectModeNotFound(subject));
+    };
+    s.store.delete_mode(&subject).await?;
+    Ok(json_response(json!({"mode": m})))
+}
+
+/// Refuses to delete a version other schemas reference (42206).
+async fn unreferenced(s: &AppState, subject: &str, versions: &[i64]) -> Result<(), ApiError> {
+    for v in versions {
+        let by = s.store.referenced_by(subject, *v).await?;
+        if !by.is_empty() {
+            return Err(ApiError::ReferenceExists(format!(
+                "One or more references exist to the schema {{subject={subject},version={v}}}: schema ids {by:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `DELETE /subjects/{s}`: soft-deletes every version; `permanent=true` then removes them for good.
+pub async fn delete_subject(
+    State(s): State<Shared>,
+    Path(subject): Path<String>,
+    Query(q): Query<Flags>,
+) -> Result<Response, ApiError> {
+    let permanent = flag(&q.permanent);
+    s.writable(&subject).await?;
+    if permanent && s.store.has(&subject, None, 0).await? {
+        return Err(ApiError::SubjectNotSoftDeleted(subject));
+    }
+    let candidates: Vec<i64> = s
+        .store
+        .versions(&subject, true)
+        .await?
+        .iter()
+        .map(|v| v.version)
+        .collect();
+    unreferenced(&s, &subject, &candidates).await?;
+    let deleted = s.store.delete(&subject, None, permanent).await?;
+    s.wrote(&subject);
+    if deleted.is_empty() {
+        return Err(ApiError::SubjectNotFound(subject));
+    }
+    Ok(json_response(json!(deleted)))
+}
+
+/// `DELETE /subjects/{s}/versions/{v}`: the same for one version.
+pub async fn delete_version(
+    State(s): State<Shared>,
+    Path((subject, version)): Path<(String, String)>,
+    Query(q): Query<Flags>,
+) -> Result<Response, ApiError> {
+    let permanent = flag(&q.permanent);
+    s.writable(&subject).await?;
+    let n = match parse_version(&version)? {
+        Some(n) => n,
+        None => pick(&versions_of(&s, &subject, false).await?, &version)?.version,
+    };
+    if permanent && s.store.has(&subject, Some(n), 0).await? {
+        return Err(ApiError::VersionNotSoftDeleted(subject, n));
+    }
+    unreferenced(&s, &subject, &[n]).await?;
+    let deleted = s.store.delete(&subject, Some(n), permanent).await?;
+    s.wrote(&subject);
+    match deleted.first() {
+        Some(v) => Ok(json_response(json!(v))),
+        None if s.store.has(&subject, None, 0).await? || s.store.has(&subject, None, 1).await? => {
+            Err(ApiError::VersionNotFound(version))
+        }
+        None => Err(ApiError::SubjectNotFound(subject)),
+    }
+}

@@ -1,0 +1,286 @@
+//! Beyond Confluent: message validation, topology routes, the OpenAPI document, metrics and health.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use evreg_core::RoutingKey;
+use evreg_core::schema::Validator;
+use serde_json::{Value, json};
+
+use crate::confluent::{Body, json_response};
+use crate::{ApiError, AppState, Cached, Shared};
+
+/// Compiled validators by (subject, version): a version's content never changes.
+#[derive(Debug, Default)]
+pub struct Validators {
+    compiled: RwLock<HashMap<(String, i64), Arc<Validator>>>,
+}
+
+/// Which schema a message names: its `event_type` and `event_version` ("v2" or 2).
+fn addressed(message: &Value) -> Result<(String, i64), Value> {
+    let issue = |path: &str, message: &str| json!([{"instancePath": path, "schemaPath": "", "message": message}]);
+    let Some(obj) = message.as_object() else {
+        return Err(issue("", "a message is a JSON object (the envelope)"));
+    };
+    let Some(key) = obj.get("event_type").and_then(Value::as_str) else {
+        return Err(issue("/event_type", "required: the routing key, a string"));
+    };
+    let version = match obj.get("event_version") {
+        Some(Value::String(v)) => v.strip_prefix('v').unwrap_or(v).parse().ok(),
+        Some(Value::Number(n)) => n.as_i64(),
+        _ => None,
+    };
+    match version.filter(|v| *v >= 1) {
+        Some(v) => Ok((key.to_owned(), v)),
+        None => Err(issue(
+            "/event_version",
+            "required: the payload's schema version, \"v1\", \"v2\", ...",
+        )),
+    }
+}
+
+/// Why a message's schema could not be found, as a message for the client.
+enum Unroutable {
+    NoSubject(String),
+    NoVersion(String, i64),
+}
+
+impl From<Unroutable> for ApiError {
+    fn from(u: Unroutable) -> ApiError {
+        match u {
+            Unroutable::NoSubject(s) => ApiError::SubjectNotFound(s),
+            Unroutable::NoVersion(_, v) => ApiError::VersionNotFound(v.to_string()),
+        }
+    }
+}
+
+impl Unroutable {
+    fn issues(&self) -> Value {
+        let message = match self {
+            Unroutable::NoSubject(s) => format!("no subject {s:?} is registered"),
+            Unroutable::NoVersion(s, v) => format!("subject {s:?} has no live version {v}"),
+        };
+        json!([{"instancePath": "/event_type", "schemaPath": "", "message": message}])
+    }
+}
+
+impl AppState {
+    /// The validator of a whole message of (subject, version): the envelope
+    /// with the payload schema in it when an envelope is configured, else the
+    /// payload schema alone (applied to `/payload`).
+    async fn validator(
+        &self,
+        subject: &str,
+        version: i64,
+    ) -> Result<Result<Arc<Validator>, Unroutable>, ApiError> {
+        let versions = self.versions(subject).await?;
+        if versions.is_empty() {
+            return Ok(Err(Unroutable::NoSubject(subject.to_owned())));
+        }
+        let Some(v) = versions.iter().find(|v| v.version == version) else {
+            return Ok(Err(Unroutable::NoVersion(subject.to_owned(), version)));
+        };
+        let key = (subject.to_owned(), version);
+        if let Some(found) = self
+            .validators
+            .compiled
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+        {
+            return Ok(Ok(found.clone()));
+        }
+        let content = self
+            .content(v.id)
+            .await?
+            .ok_or(ApiError::SchemaNotFound(v.id as u64))?;
+        let payload = self
+            .version_set(subject, version, &content, &mut Cached(self))
+            .await?;
+        let set = match &self.envelope {
+            Some(envelope) => {
+                evreg_core::schema::compose_message(envelope, subject, version as u32, &payload)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?
+            }
+            None => {
+                let wrapper = json!({"type": "object", "required": ["payload"], "properties": {"payload": {"$ref": payload.doc_uri(0)}}});
+                let mut set = evreg_core::SchemaSet::new("evreg:message", wrapper)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+                for (u, d) in payload.documents() {
+                    set.add(u, d.clone())
+                        .map_err(|e| ApiError::Internal(e.to_string()))?;
+                }
+                set
+            }
+        };
+        let compiled =
+            Arc::new(Validator::compile(&set).map_err(|e| ApiError::Internal(e.to_string()))?);
+        self.validators
+            .compiled
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, compiled.clone());
+        Ok(Ok(compiled))
+    }
+}
+
+fn issues_json(v: &Validator, message: &Value) -> Vec<Value> {
+    v.issues(message)
+        .into_iter()
+        .map(|i| json!({"instancePath": i.instance_path, "schemaPath": i.schema_path, "message": i.message}))
+        .collect()
+}
+
+/// `POST /validate`: one whole message, routed by its own `event_type` and `event_version`.
+pub async fn validate(State(s): State<Shared>, body: Body) -> Result<Response, ApiError> {
+    let message: Value = body.parse()?;
+    let (subject, version) = match addressed(&message) {
+        Ok(a) => a,
+        Err(errors) => {
+            s.metrics.validations(0, 1);
+            return Ok(json_response(json!({"valid": false, "errors": errors})));
+        }
+    };
+    let validator = s.validator(&subject, version).await??;
+    let errors = if validator.is_valid(&message) {
+        Vec::new()
+    } else {
+        issues_json(&validator, &message)
+    };
+    let valid = errors.is_empty();
+    s.metrics.validations(u64::from(valid), u64::from(!valid));
+    let mut out = json!({"valid": valid, "subject": subject, "version": version});
+    if !valid {
+        out["errors"] = json!(errors);
+    }
+    Ok(json_response(out))
+}
+
+/// `POST /validate/batch`: NDJSON, one message a line; answers counts and the invalid lines.
+pub async fn validate_batch(State(s): State<Shared>, body: Body) -> Result<Response, ApiError> {
+    let text = std::str::from_utf8(&body.0)
+        .map_err(|e| ApiError::BadRequest(format!("request body is not UTF-8: {e}")))?;
+    let mut validators: HashMap<(String, i64), Result<Arc<Validator>, Value>> = HashMap::new();
+    let mut results = Vec::new();
+    let (mut total, mut valid) = (0u64, 0u64);
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        total += 1;
+        let errors: Vec<Value> = match serde_json::from_str::<Value>(line) {
+            Err(e) => vec![
+                json!({"instancePath": "", "schemaPath": "", "message": format!("not JSON: {e}")}),
+            ],
+            Ok(message) => match addressed(&message) {
+                Err(errors) => errors.as_array().cloned().unwrap_or_default(),
+                Ok(key) => {
+                    if !validators.contains_key(&key) {
+                        let v = s.validator(&key.0, key.1).await?.map_err(|u| u.issues());
+                        validators.insert(key.clone(), v);
+                    }
+                    match &validators[&key] {
+                        Err(issues) => issues.as_array().cloned().unwrap_or_default(),
+                        Ok(v) if v.is_valid(&message) => Vec::new(),
+                        Ok(v) => issues_json(v, &message),
+                    }
+                }
+            },
+        };
+        if errors.is_empty() {
+            valid += 1;
+        } else {
+            results.push(json!({"line": i + 1, "valid": false, "errors": errors}));
+        }
+    }
+    s.metrics.validations(valid, total - valid);
+    Ok(json_response(json!({
+        "total": total,
+        "valid": valid,
+        "invalid": total - valid,
+        "results": results,
+    })))
+}
+
+/// `GET /topology/routes/{routing_key}`: where a routing key's messages go, from `evreg.toml`.
+pub async fn topology(
+    State(s): State<Shared>,
+    Path(key): Path<String>,
+) -> Result<Response, ApiError> {
+    let key: RoutingKey = key
+        .parse()
+        .map_err(|e| ApiError::BadRequest(format!("routing key {key:?}: {e}")))?;
+    let Some(config) = &s.topology else {
+        return Err(ApiError::BadRequest(
+            "no topology is configured: start the server with --import DIR or --config evreg.toml"
+                .into(),
+        ));
+    };
+    let Some(exchange) = config.exchange_of(&key) else {
+        return Err(ApiError::SubjectNotFound(key.as_str().to_owned()));
+    };
+    let routes = config.routes(&key);
+    let mut queues: Vec<&str> = routes.iter().map(|r| r.queue).collect();
+    queues.dedup();
+    let mut consumers: Vec<&str> = routes.iter().flat_map(|r| r.consumers.clone()).collect();
+    consumers.sort_unstable();
+    consumers.dedup();
+    let dead_letter: Vec<Value> = config
+        .queues
+        .iter()
+        .filter(|q| queues.contains(&q.name.as_str()))
+        .filter_map(|q| {
+            q.dead_letter_queue.as_ref().map(|d| {
+                json!({"queue": q.name, "dead_letter_queue": d, "max_deliveries": q.max_deliveries})
+            })
+        })
+        .collect();
+    Ok(json_response(json!({
+        "routing_key": key.as_str(),
+        "exchange": exchange,
+        "producer": config.producer_of(&key),
+        "bindings": routes.iter().map(|r| json!({"exchange": r.exchange, "queue": r.queue, "pattern": r.pattern.to_string()})).collect::<Vec<_>>(),
+        "queues": queues,
+        "consumers": consumers,
+        "dead_letter": dead_letter,
+    })))
+}
+
+/// The OpenAPI 3.1 description of every route.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+pub async fn openapi() -> Response {
+    let mut r = OPENAPI.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+pub async fn metrics(State(s): State<Shared>) -> Response {
+    let cache = (
+        s.cache.hits.load(std::sync::atomic::Ordering::Relaxed),
+        s.cache.misses.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    let mut r = s.metrics.render(cache, s.cache.len()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    r
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 when it does not.
+pub async fn healthz(State(s): State<Shared>) -> Result<Response, ApiError> {
+    s.store
+        .ping()
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok(json_response(
+        json!({"status": "ok", "database": s.store.dialect()}),
+    ))
+}

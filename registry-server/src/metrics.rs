@@ -1,0 +1,168 @@
+//! Prometheus metrics: requests by route and status, a latency histogram, registrations, refusals, validations and cache hits.
+//!
+//! Written out by hand in the text exposition format: a dozen counters do
+//! not need a metrics framework, and this keeps the request path to one
+//! short-held mutex.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::{ApiError, Shared};
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+#[derive(Debug, Default)]
+struct RouteStats {
+    by_status: BTreeMap<u16, u64>,
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+    registrations: AtomicU64,
+    refusals: AtomicU64,
+    valid: AtomicU64,
+    invalid: AtomicU64,
+}
+
+impl Metrics {
+    pub fn registration(&self) {
+        self.registrations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn refusal(&self) {
+        self.refusals.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn validations(&self, valid: u64, invalid: u64) {
+        self.valid.fetch_add(valid, Ordering::Relaxed);
+        self.invalid.fetch_add(invalid, Ordering::Relaxed);
+    }
+
+    fn request(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let mut routes = self
+            .routes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = (route.to_owned(), method.to_owned());
+        let stats = routes.entry(key).or_default();
+        *stats.by_status.entry(status).or_default() += 1;
+        for (b, le) in stats.buckets.iter_mut().zip(BUCKETS) {
+            if seconds <= le {
+                *b += 1;
+            }
+        }
+        stats.count += 1;
+        stats.sum += seconds;
+    }
+
+    /// The text exposition format (version 0.0.4).
+    pub fn render(&self, cache: (u64, u64), cached: (usize, usize)) -> String {
+        let mut out = String::new();
+        let routes = self
+            .routes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        out.push_str("# HELP evreg_http_requests_total HTTP requests by route, method and status.\n# TYPE evreg_http_requests_total counter\n");
+        for ((route, method), s) in routes.iter() {
+            for (status, n) in &s.by_status {
+                let _ = writeln!(
+                    out,
+                    "evreg_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
+                );
+            }
+        }
+        out.push_str("# HELP evreg_http_request_duration_seconds Time to answer a request.\n# TYPE evreg_http_request_duration_seconds histogram\n");
+        for ((route, method), s) in routes.iter() {
+            let labels = format!("route=\"{route}\",method=\"{method}\"");
+            for (b, le) in s.buckets.iter().zip(BUCKETS) {
+                let _ = writeln!(
+                    out,
+                    "evreg_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {b}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "evreg_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\nevreg_http_request_duration_seconds_sum{{{labels}}} {}\nevreg_http_request_duration_seconds_count{{{labels}}} {}",
+                s.count, s.sum, s.count
+            );
+        }
+        drop(routes);
+        let counters = [
+            (
+                "evreg_registrations_total",
+                "New versions registered by this process.",
+                self.registrations.load(Ordering::Relaxed),
+            ),
+            (
+                "evreg_compatibility_refusals_total",
+                "Registrations refused as incompatible.",
+                self.refusals.load(Ordering::Relaxed),
+            ),
+            (
+                "evreg_cache_hits_total",
+                "Lookups answered from memory.",
+                cache.0,
+            ),
+            (
+                "evreg_cache_misses_total",
+                "Lookups that asked the database.",
+                cache.1,
+            ),
+        ];
+        for (name, help, v) in counters {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP evreg_validations_total Messages validated, by result.\n# TYPE evreg_validations_total counter\nevreg_validations_total{{result=\"valid\"}} {}\nevreg_validations_total{{result=\"invalid\"}} {}",
+            self.valid.load(Ordering::Relaxed),
+            self.invalid.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP evreg_cached_entries Entries held in memory, by kind.\n# TYPE evreg_cached_entries gauge\nevreg_cached_entries{{kind=\"schema\"}} {}\nevreg_cached_entries{{kind=\"subject\"}} {}",
+            cached.0, cached.1
+        );
+        out
+    }
+}
+
+/// Counts and times every request, and answers 503 for one that outlives the request timeout.
+pub async fn observe(State(s): State<Shared>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let start = Instant::now();
+    let limit = s.limits.request_timeout;
+    let resp = match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(r) => r,
+        // Dropping the handler rolls back any transaction it held: nothing half-written.
+        Err(_) => ApiError::Timeout(limit.as_millis()).into_response(),
+    };
+    s.metrics.request(
+        &route,
+        &method,
+        resp.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
+    resp
+}

@@ -1,0 +1,1107 @@
+//! The registry's contract suite: the HTTP API driven in-process through `oneshot`, on SQLite always and on PostgreSQL when EVREG_TEST_POSTGRES_URL is set.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use evreg_server::{AppState, app};
+
+#[macro_use]
+mod support;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// One request with the given headers and raw body; answers status, content type and body text.
+async fn send(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (StatusCode, String, String) {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req.body(Body::from(body)).expect("request");
+    let resp = app(state.clone()).oneshot(req).await.expect("response");
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+    (
+        status,
+        content_type,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+async fn call(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let (status, _, text) = send(
+        state,
+        method,
+        uri,
+        &[("content-type", "application/vnd.schemaregistry.v1+json")],
+        body.map_or_else(Vec::new, |b| b.to_string().into_bytes()),
+    )
+    .await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn schema(v: Value) -> Value {
+    json!({"schema": v.to_string(), "schemaType": "JSON", "unknownField": true})
+}
+
+async fn register_look_up_and_list(s: AppState) {
+    let v1 = json!({"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"], "additionalProperties": false});
+    let (st, body) = call(
+        &s,
+        "POST",
+        "/subjects/auth.user.created/versions",
+        Some(schema(v1.clone())),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let id = body["id"].as_i64().expect("id");
+    // The same content again, written differently: same id, no new version.
+    let reordered = json!({"additionalProperties": false, "required": ["id"], "properties": {"id": {"type": "string"}}, "type": "object"});
+    let (_, again) = call(
+        &s,
+        "POST",
+        "/subjects/auth.user.created/versions",
+        Some(schema(reordered)),
+    )
+    .await;
+    assert_eq!(again["id"].as_i64(), Some(id));
+    let (_, versions) = call(&s, "GET", "/subjects/auth.user.created/versions", None).await;
+    assert_eq!(versions, json!([1]));
+    let (_, latest) = call(
+        &s,
+        "GET",
+        "/subjects/auth.user.created/versions/latest",
+        None,
+    )
+    .await;
+    assert_eq!(latest["version"], 1);
+    assert_eq!(latest["id"].as_i64(), Some(id));
+    assert_eq!(latest["schemaType"], "JSON");
+    assert_eq!(
+        serde_json::from_str::<Value>(latest["schema"].as_str().expect("schema string"))
+            .expect("json"),
+        v1
+    );
+    let (_, by_id) = call(&s, "GET", &format!("/schemas/ids/{id}"), None).await;
+    assert_eq!(by_id["schemaType"], "JSON");
+    let (_, subjects) = call(&s, "GET", "/subjects", None).await;
+    assert_eq!(subjects, json!(["auth.user.created"]));
+    // The same content under another subject keeps its id.
+    let (_, other) = call(
+        &s,
+        "POST",
+        "/subjects/audit-value/versions",
+        Some(schema(v1)),
+    )
+    .await;
+    assert_eq!(other["id"].as_i64(), Some(id));
+}
+
+async fn incompatible_versions_are_refused_with_a_witness(s: AppState) {
+    let v1 = json!({"type": "object", "properties": {"qty": {"type": "integer"}}, "additionalProperties": false});
+    let v2 = json!({"type": "object", "properties": {"qty": {"type": "string"}}, "additionalProperties": false});
+    call(
+        &s,
+        "POST",
+        "/subjects/inventory.stock.adjusted/versions",
+        Some(schema(v1)),
+    )
+    .await;
+    let (st, body) = call(
+        &s,
+        "POST",
+        "/subjects/inventory.stock.adjusted/versions",
+        Some(schema(v2)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error_code"], 409);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("incompatible"),
+        "{body}"
+    );
+    let witness = &body["evreg"]["changes"][0]["witness"];
+    assert!(witness.get("qty").is_some(), "{body}");
+    let (_, versions) = call(
+        &s,
+        "GET",
+        "/subjects/inventory.stock.adjusted/versions",
+        None,
+    )
+    .await;
+    assert_eq!(
+        versions,
+        json!([1]),
+        "a refused version leaves nothing behind"
+    );
+    // With compatibility NONE it registers as version 2.
+    let (st, _) = call(&s, "PUT", "/config", Some(json!({"compatibility": "none"}))).await;
+    assert_eq!(st, StatusCode::OK);
+    let v2 = json!({"type": "object", "properties": {"qty": {"type": "string"}}, "additionalProperties": false});
+    let (st, _) = call(
+        &s,
+        "POST",
+        "/subjects/inventory.stock.adjusted/versions",
+        Some(schema(v2)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, cfg) = call(&s, "GET", "/config", None).await;
+    assert_eq!(cfg["compatibilityLevel"], "NONE");
+}
+
+async fn errors_are_json_with_confluent_codes(s: AppState) {
+    let cases = [
+        (
+            "GET",
+            "/subjects/nope/versions",
+            None,
+            StatusCode::NOT_FOUND,
+            40401,
+        ),
+        ("GET", "/schemas/ids/99", None, StatusCode::NOT_FOUND, 40403),
+        ("GET", "/no/such/route", None, StatusCode::NOT_FOUND, 404),
+        (
+            "POST",
+            "/subjects/a.b.c/versions",
+            Some(json!({"schema": "{\"type\": 5}"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            42201,
+        ),
+        (
+            "POST",
+            "/subjects/a.b.c/versions",
+            Some(json!({"schema": "not json"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            42201,
+        ),
+        (
+            "POST",
+            "/subjects/a.b.c/versions",
+            Some(json!({"nothing": 1})),
+            StatusCode::BAD_REQUEST,
+            400,
+        ),
+        (
+            "PUT",
+            "/config",
+            Some(json!({"compatibility": "SIDEWAYS"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            42203,
+        ),
+    ];
+    for (method, uri, body, status, code) in cases {
+        let (st, b) = call(&s, method, uri, body).await;
+        assert_eq!(st, status, "{method} {uri}: {b}");
+        assert_eq!(b["error_code"], code, "{method} {uri}: {b}");
+        assert!(b["message"].is_string());
+    }
+    call(
+        &s,
+        "POST",
+        "/subjects/a.b.c/versions",
+        Some(schema(json!({"type": "string"}))),
+    )
+    .await;
+    let (st, b) = call(&s, "GET", "/subjects/a.b.c/versions/7", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40402))
+    );
+    let (st, b) = call(&s, "GET", "/subjects/a.b.c/versions/zero", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!(42202))
+    );
+}
+
+async fn lookup_compatibility_and_subject_config(s: AppState) {
+    let v1 = json!({"type": "object", "properties": {"id": {"type": "string"}}, "additionalProperties": false});
+    call(
+        &s,
+        "POST",
+        "/subjects/shop.order.placed/versions",
+        Some(schema(v1.clone())),
+    )
+    .await;
+    let (st, found) = call(&s, "POST", "/subjects/shop.order.placed", Some(schema(v1))).await;
+    assert_eq!(st, StatusCode::OK, "{found}");
+    assert_eq!(
+        (found["version"].clone(), found["subject"].clone()),
+        (json!(1), json!("shop.order.placed"))
+    );
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/shop.order.placed",
+        Some(schema(json!({"type": "integer"}))),
+    )
+    .await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40403))
+    );
+
+    let narrowed = json!({"type": "object", "properties": {"id": {"type": "integer"}}, "additionalProperties": false});
+    let (_, b) = call(
+        &s,
+        "POST",
+        "/compatibility/subjects/shop.order.placed/versions/latest?verbose=TRUE",
+        Some(schema(narrowed.clone())),
+    )
+    .await;
+    assert_eq!(b["is_compatible"], false, "{b}");
+    assert!(
+        b["messages"].as_array().is_some_and(|m| !m.is_empty()),
+        "{b}"
+    );
+    let (_, b) = call(
+        &s,
+        "POST",
+        "/compatibility/subjects/shop.order.placed/versions",
+        Some(schema(narrowed)),
+    )
+    .await;
+    assert_eq!(b, json!({"is_compatible": false}));
+
+    let (st, b) = call(&s, "GET", "/config/shop.order.placed", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40408))
+    );
+    let (_, b) = call(
+        &s,
+        "GET",
+        "/config/shop.order.placed?defaultToGlobal=true",
+        None,
+    )
+    .await;
+    assert_eq!(b["compatibilityLevel"], "FULL_TRANSITIVE");
+    let (st, _) = call(
+        &s,
+        "PUT",
+        "/config/shop.order.placed",
+        Some(json!({"compatibility": "BACKWARD", "compatibilityPolicy": "STRICT"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, b) = call(&s, "GET", "/config/shop.order.placed", None).await;
+    assert_eq!(
+        (
+            b["compatibilityLevel"].clone(),
+            b["compatibilityPolicy"].clone()
+        ),
+        (json!("BACKWARD"), json!("STRICT"))
+    );
+}
+
+async fn soft_then_permanent_deletes_never_reuse_versions(s: AppState) {
+    let a = json!({"type": "string"});
+    let b = json!({"type": ["string", "null"]});
+    call(&s, "PUT", "/config", Some(json!({"compatibility": "NONE"}))).await;
+    call(
+        &s,
+        "POST",
+        "/subjects/k.e.a/versions",
+        Some(schema(a.clone())),
+    )
+    .await;
+    let (_, second) = call(&s, "POST", "/subjects/k.e.a/versions", Some(schema(b))).await;
+    let id2 = second["id"].as_i64().expect("id");
+    // Permanent first is refused.
+    let (st, e) = call(
+        &s,
+        "DELETE",
+        "/subjects/k.e.a/versions/2?permanent=true",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, e["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40407))
+    );
+    let (st, v) = call(&s, "DELETE", "/subjects/k.e.a/versions/2", None).await;
+    assert_eq!((st, v), (StatusCode::OK, json!(2)));
+    let (_, versions) = call(&s, "GET", "/subjects/k.e.a/versions", None).await;
+    assert_eq!(versions, json!([1]));
+    let (st, _) = call(&s, "GET", &format!("/schemas/ids/{id2}"), None).await;
+    assert_eq!(
+        st,
+        StatusCode::OK,
+        "a soft-deleted version's id stays readable"
+    );
+    let (st, v) = call(
+        &s,
+        "DELETE",
+        "/subjects/k.e.a/versions/2?permanent=TRUE",
+        None,
+    )
+    .await;
+    assert_eq!((st, v), (StatusCode::OK, json!(2)));
+    // A new version gets number 3, not 2.
+    call(
+        &s,
+        "POST",
+        "/subjects/k.e.a/versions",
+        Some(schema(json!({"type": "integer"}))),
+    )
+    .await;
+    let (_, versions) = call(&s, "GET", "/subjects/k.e.a/versions", None).await;
+    assert_eq!(versions, json!([1, 3]));
+    // Whole subject: permanent before soft is refused, then both work.
+    let (st, e) = call(&s, "DELETE", "/subjects/k.e.a?permanent=true", None).await;
+    assert_eq!(
+        (st, e["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40405))
+    );
+    let (_, gone) = call(&s, "DELETE", "/subjects/k.e.a", None).await;
+    assert_eq!(gone, json!([1, 3]));
+    let (_, subjects) = call(&s, "GET", "/subjects", None).await;
+    assert_eq!(subjects, json!([]));
+    let (_, gone) = call(&s, "DELETE", "/subjects/k.e.a?permanent=true", None).await;
+    assert_eq!(gone, json!([1, 3]));
+    let (st, e) = call(&s, "DELETE", "/subjects/k.e.a", None).await;
+    assert_eq!(
+        (st, e["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40401))
+    );
+    call(&s, "POST", "/subjects/k.e.a/versions", Some(schema(a))).await;
+    let (_, versions) = call(&s, "GET", "/subjects/k.e.a/versions", None).await;
+    assert_eq!(versions, json!([4]), "version numbers are never reused");
+}
+
+async fn where_a_schema_id_is_used(s: AppState) {
+    let v = json!({"type": "object", "properties": {"sku": {"type": "string"}}});
+    let (_, r) = call(
+        &s,
+        "POST",
+        "/subjects/catalog.product.created/versions",
+        Some(schema(v.clone())),
+    )
+    .await;
+    call(
+        &s,
+        "POST",
+        "/subjects/catalog.product.updated/versions",
+        Some(schema(v)),
+    )
+    .await;
+    let id = r["id"].as_i64().expect("id");
+    let (_, versions) = call(&s, "GET", &format!("/schemas/ids/{id}/versions"), None).await;
+    assert_eq!(
+        versions,
+        json!([{"subject": "catalog.product.created", "version": 1}, {"subject": "catalog.product.updated", "version": 1}])
+    );
+    let (_, subjects) = call(&s, "GET", &format!("/schemas/ids/{id}/subjects"), None).await;
+    assert_eq!(
+        subjects,
+        json!(["catalog.product.created", "catalog.product.updated"])
+    );
+    let (st, e) = call(&s, "GET", "/schemas/ids/999/subjects", None).await;
+    assert_eq!(
+        (st, e["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40403))
+    );
+}
+
+async fn modes_refuse_writes_and_import_keeps_ids(s: AppState) {
+    let (st, m) = call(&s, "GET", "/mode", None).await;
+    assert_eq!((st, m), (StatusCode::OK, json!({"mode": "READWRITE"})));
+    let (st, b) = call(&s, "PUT", "/mode", Some(json!({"mode": "SIDEWAYS"}))).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!(42204))
+    );
+    call(
+        &s,
+        "POST",
+        "/subjects/a.b.c/versions",
+        Some(schema(json!({"type": "string"}))),
+    )
+    .await;
+    call(&s, "PUT", "/mode", Some(json!({"mode": "READONLY"}))).await;
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/a.b.d/versions",
+        Some(schema(json!({"type": "string"}))),
+    )
+    .await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!(42205)),
+        "{b}"
+    );
+    let (st, b) = call(&s, "DELETE", "/subjects/a.b.c", None).await;
+    assert_eq!(b["error_code"], 42205, "{st} {b}");
+    // A subject's own mode overrides the global one.
+    let (st, b) = call(&s, "GET", "/mode/a.b.d", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40409))
+    );
+    let (_, b) = call(&s, "GET", "/mode/a.b.d?defaultToGlobal=true", None).await;
+    assert_eq!(b["mode"], "READONLY");
+    // IMPORT on a subject with versions needs force; on a fresh one it keeps the given id and version.
+    let (st, b) = call(&s, "PUT", "/mode/a.b.c", Some(json!({"mode": "IMPORT"}))).await;
+    assert_eq!(b["error_code"], 42205, "{st} {b}");
+    let (st, _) = call(&s, "PUT", "/mode/imported", Some(json!({"mode": "IMPORT"}))).await;
+    assert_eq!(st, StatusCode::OK);
+    let mut req = schema(json!({"type": "integer"}));
+    req["id"] = json!(100);
+    req["version"] = json!(5);
+    let (st, b) = call(&s, "POST", "/subjects/imported/versions", Some(req)).await;
+    assert_eq!((st, b["id"].clone()), (StatusCode::OK, json!(100)), "{b}");
+    let (_, v) = call(&s, "GET", "/subjects/imported/versions/latest", None).await;
+    assert_eq!(
+        (v["id"].clone(), v["version"].clone()),
+        (json!(100), json!(5))
+    );
+    // The same id for other content is refused.
+    let mut clash = schema(json!({"type": "boolean"}));
+    clash["id"] = json!(100);
+    let (st, b) = call(&s, "POST", "/subjects/imported/versions", Some(clash)).await;
+    assert_eq!(b["error_code"], 42205, "{st} {b}");
+    // Outside IMPORT mode explicit ids are refused, and new ids come after imported ones.
+    call(&s, "DELETE", "/mode/imported", None).await;
+    call(&s, "PUT", "/mode", Some(json!({"mode": "READWRITE"}))).await;
+    let mut req = schema(json!({"type": "null"}));
+    req["id"] = json!(7);
+    let (_, b) = call(&s, "POST", "/subjects/other/versions", Some(req)).await;
+    assert_eq!(b["error_code"], 42205, "{b}");
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/other/versions",
+        Some(schema(json!({"type": "null"}))),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert!(b["id"].as_i64().is_some_and(|id| id > 100), "{b}");
+}
+
+async fn references_and_referenced_by(s: AppState) {
+    let address =
+        json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]});
+    let (_, a) = call(
+        &s,
+        "POST",
+        "/subjects/common.address/versions",
+        Some(schema(address)),
+    )
+    .await;
+    let order = |extra: Value| {
+        let mut props = json!({"ship_to": {"$ref": "address.json"}});
+        props
+            .as_object_mut()
+            .expect("object")
+            .extend(extra.as_object().cloned().unwrap_or_default());
+        json!({
+            "schema": json!({"type": "object", "properties": props, "required": ["ship_to"]}).to_string(),
+            "schemaType": "JSON",
+            "references": [{"name": "address.json", "subject": "common.address", "version": 1}],
+        })
+    };
+    let (st, o) = call(
+        &s,
+        "POST",
+        "/subjects/orders.order.placed/versions",
+        Some(order(json!({}))),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{o}");
+    let (_, v) = call(&s, "GET", "/subjects/orders.order.placed/versions/1", None).await;
+    assert_eq!(
+        v["references"],
+        json!([{"name": "address.json", "subject": "common.address", "version": 1}])
+    );
+    let (_, by_id) = call(&s, "GET", &format!("/schemas/ids/{}", o["id"]), None).await;
+    assert_eq!(by_id["references"][0]["subject"], "common.address");
+    let (_, by) = call(
+        &s,
+        "GET",
+        "/subjects/common.address/versions/1/referencedby",
+        None,
+    )
+    .await;
+    assert_eq!(by, json!([o["id"]]));
+    // The referenced schema is checked, not just named: a compatible v2 passes, a breaking one is refused.
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/orders.order.placed/versions",
+        Some(order(json!({"note": {"type": "string"}}))),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let mut wrong = order(json!({}));
+    wrong["schema"] = json!(json!({"type": "object", "properties": {"ship_to": {"$ref": "address.json#/properties/city"}}, "required": ["ship_to"]}).to_string());
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/orders.order.placed/versions",
+        Some(wrong),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{b}");
+    // A referenced version cannot be deleted; a reference to nothing is an invalid schema.
+    let (st, b) = call(&s, "DELETE", "/subjects/common.address/versions/1", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!(42206)),
+        "{b}"
+    );
+    let mut dangling = order(json!({}));
+    dangling["references"][0]["version"] = json!(9);
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/orders.order.other/versions",
+        Some(dangling),
+    )
+    .await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!(42201)),
+        "{b}"
+    );
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("common.address version 9"),
+        "{b}"
+    );
+    assert_eq!(a["id"], json!(1));
+    assert!(s.store.verify().await.expect("verify").is_empty());
+}
+
+async fn deleted_versions_are_listed_on_request(s: AppState) {
+    for t in ["string", "integer"] {
+        call(
+            &s,
+            "PUT",
+            "/config/x.y.z",
+            Some(json!({"compatibility": "NONE"})),
+        )
+        .await;
+        call(
+            &s,
+            "POST",
+            "/subjects/x.y.z/versions",
+            Some(schema(json!({"type": t}))),
+        )
+        .await;
+    }
+    call(&s, "DELETE", "/subjects/x.y.z/versions/1", None).await;
+    let (_, live) = call(&s, "GET", "/subjects/x.y.z/versions", None).await;
+    assert_eq!(live, json!([2]));
+    let (_, all) = call(&s, "GET", "/subjects/x.y.z/versions?deleted=True", None).await;
+    assert_eq!(all, json!([1, 2]));
+    let (st, _) = call(&s, "GET", "/subjects/x.y.z/versions/1", None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, v) = call(&s, "GET", "/subjects/x.y.z/versions/1?deleted=true", None).await;
+    assert_eq!((st, v["version"].clone()), (StatusCode::OK, json!(1)));
+    call(&s, "DELETE", "/subjects/x.y.z", None).await;
+    let (_, subjects) = call(&s, "GET", "/subjects", None).await;
+    assert_eq!(subjects, json!([]));
+    let (_, subjects) = call(&s, "GET", "/subjects?deleted=true", None).await;
+    assert_eq!(subjects, json!(["x.y.z"]));
+    let (_, prefixed) = call(&s, "GET", "/subjects?deleted=true&subjectPrefix=y", None).await;
+    assert_eq!(prefixed, json!([]));
+}
+
+async fn config_can_be_deleted(s: AppState) {
+    call(
+        &s,
+        "PUT",
+        "/config/a.b.c",
+        Some(json!({"compatibilityLevel": "BACKWARD", "compatibilityPolicy": "STRICT"})),
+    )
+    .await;
+    let (_, c) = call(&s, "GET", "/config/a.b.c", None).await;
+    assert_eq!(
+        c,
+        json!({"compatibilityLevel": "BACKWARD", "compatibilityPolicy": "STRICT"})
+    );
+    let (st, old) = call(&s, "DELETE", "/config/a.b.c", None).await;
+    assert_eq!(
+        (st, old["compatibilityLevel"].clone()),
+        (StatusCode::OK, json!("BACKWARD"))
+    );
+    let (st, b) = call(&s, "GET", "/config/a.b.c", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40408))
+    );
+    let (st, b) = call(&s, "DELETE", "/config/a.b.c", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40408))
+    );
+    call(&s, "PUT", "/config", Some(json!({"compatibility": "NONE"}))).await;
+    call(&s, "DELETE", "/config", None).await;
+    let (_, g) = call(&s, "GET", "/config", None).await;
+    assert_eq!(
+        g["compatibilityLevel"], "FULL_TRANSITIVE",
+        "the server default is back"
+    );
+}
+
+async fn bad_requests_are_json_and_change_nothing(s: AppState) {
+    let mut s = s;
+    s.limits.body_bytes = 4096;
+    let big =
+        json!({"schema": json!({"type": "string", "description": "x".repeat(5000)}).to_string()});
+    let (st, ct, body) = send(
+        &s,
+        "POST",
+        "/subjects/a.b.c/versions",
+        &[],
+        big.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(ct.contains("json"), "{ct}");
+    let b: Value = serde_json::from_str(&body).expect("413 is JSON");
+    assert_eq!(b["error_code"], 41301);
+    assert!(
+        b["message"].as_str().unwrap_or_default().contains("4096"),
+        "{b}"
+    );
+    // Nesting beyond what a schema may have is refused, not a stack overflow.
+    let deep = format!("{}{{}}{}", "{\"items\":".repeat(300), "}".repeat(300));
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/a.b.c/versions",
+        Some(json!({"schema": deep})),
+    )
+    .await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!(42201)),
+        "{b}"
+    );
+    for (ct, body) in [("application/json", "{"), ("text/plain", "[1,2]"), ("", "")] {
+        let (st, _, text) = send(
+            &s,
+            "POST",
+            "/subjects/a.b.c/versions",
+            &[("content-type", ct)],
+            body.into(),
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{ct}: {text}");
+        assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
+    }
+    let (_, subjects) = call(&s, "GET", "/subjects", None).await;
+    assert_eq!(subjects, json!([]), "nothing was written");
+    // Both media types, and none, are accepted.
+    for ct in [
+        "application/vnd.schemaregistry.v1+json",
+        "application/json",
+        "application/octet-stream",
+    ] {
+        let body = schema(json!({"type": "string"})).to_string();
+        let (st, rct, text) = send(
+            &s,
+            "POST",
+            "/subjects/a.b.c/versions",
+            &[("content-type", ct)],
+            body.into_bytes(),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{ct}: {text}");
+        assert_eq!(rct, "application/vnd.schemaregistry.v1+json");
+    }
+    // A wrong method on a known path is a JSON 404, never a bare 405.
+    let (st, b) = call(&s, "PATCH", "/subjects", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(404))
+    );
+}
+
+fn topology() -> evreg_core::config::RegistryConfig {
+    evreg_core::config::RegistryConfig::parse(
+        r#"
+[[exchanges]]
+name = "auth.events"
+[[queues]]
+name = "catalog.auth.events"
+dead_letter_queue = "catalog.auth.events.dlq"
+max_deliveries = 3
+[[bindings]]
+exchange = "auth.events"
+queue = "catalog.auth.events"
+pattern = "auth.user.*"
+[[services]]
+name = "auth"
+produces = ["auth.user.created"]
+[[services]]
+name = "catalog"
+consumes = ["catalog.auth.events"]
+"#,
+    )
+    .expect("topology")
+}
+
+async fn messages_are_validated_whole(s: AppState) {
+    let mut s = s;
+    let envelope = json!({
+        "type": "object",
+        "required": ["event_type", "event_version", "payload"],
+        "properties": {"event_type": {"type": "string"}, "event_version": {"type": "string"}, "payload": {}},
+    });
+    s.envelope = Some(std::sync::Arc::new(
+        evreg_core::SchemaSet::new("evreg:envelope.json", envelope).expect("envelope"),
+    ));
+    let payload = json!({"type": "object", "properties": {"email": {"type": "string", "minLength": 3}}, "required": ["email"]});
+    call(
+        &s,
+        "POST",
+        "/subjects/auth.user.created/versions",
+        Some(schema(payload)),
+    )
+    .await;
+    let good = json!({"event_type": "auth.user.created", "event_version": "v1", "payload": {"email": "a@b.c"}});
+    let (st, b) = call(&s, "POST", "/validate", Some(good.clone())).await;
+    assert_eq!(
+        (st, b["valid"].clone()),
+        (StatusCode::OK, json!(true)),
+        "{b}"
+    );
+    let bad = json!({"event_type": "auth.user.created", "event_version": "v1", "payload": {"email": "a"}});
+    let (_, b) = call(&s, "POST", "/validate", Some(bad.clone())).await;
+    assert_eq!(b["valid"], false, "{b}");
+    assert_eq!(b["errors"][0]["instancePath"], "/payload/email", "{b}");
+    // The message's own event_version picks the schema: there is no v2.
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/validate",
+        Some(json!({"event_type": "auth.user.created", "event_version": "v2", "payload": {}})),
+    )
+    .await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40402)),
+        "{b}"
+    );
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/validate",
+        Some(json!({"event_type": "nope.nope.nope", "event_version": "v1", "payload": {}})),
+    )
+    .await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40401)),
+        "{b}"
+    );
+    let (_, b) = call(&s, "POST", "/validate", Some(json!({"payload": {}}))).await;
+    assert_eq!(b["errors"][0]["instancePath"], "/event_type", "{b}");
+    // The batch form: one result per invalid line, counts for all.
+    let lines = format!("{good}\n{bad}\n\nnot json\n{good}\n");
+    let (st, _, text) = send(
+        &s,
+        "POST",
+        "/validate/batch",
+        &[("content-type", "application/x-ndjson")],
+        lines.into_bytes(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{text}");
+    let b: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        (b["total"].clone(), b["valid"].clone(), b["invalid"].clone()),
+        (json!(4), json!(2), json!(2)),
+        "{b}"
+    );
+    assert_eq!(b["results"][0]["line"], 2);
+    assert_eq!(b["results"][1]["line"], 4);
+}
+
+async fn topology_routes_come_from_the_config(s: AppState) {
+    let (st, b) = call(&s, "GET", "/topology/routes/auth.user.created", None).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "no topology configured: {b}");
+    let mut s = s;
+    s.topology = Some(std::sync::Arc::new(topology()));
+    let (st, b) = call(&s, "GET", "/topology/routes/auth.user.created", None).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["exchange"], "auth.events");
+    assert_eq!(b["queues"], json!(["catalog.auth.events"]));
+    assert_eq!(b["consumers"], json!(["catalog"]));
+    assert_eq!(b["producer"], "auth");
+    assert_eq!(
+        b["dead_letter"][0]["dead_letter_queue"],
+        "catalog.auth.events.dlq"
+    );
+    let (_, b) = call(&s, "GET", "/topology/routes/auth.role.updated", None).await;
+    assert_eq!(b["queues"], json!([]), "no binding matches: {b}");
+    let (st, b) = call(&s, "GET", "/topology/routes/billing.invoice.paid", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40401)),
+        "{b}"
+    );
+    let (st, _) = call(&s, "GET", "/topology/routes/Not%20A%20Key", None).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
+async fn tokens_limit_roles_and_subjects(s: AppState) {
+    use evreg_server::auth::hash;
+    let mut s = s;
+    let file = format!(
+        "[[tokens]]\nname = \"reader\"\nsha256 = \"{}\"\nrole = \"reader\"\n\
+         [[tokens]]\nname = \"auth-ci\"\nsha256 = \"{}\"\nrole = \"writer\"\nsubjects = [\"auth.\"]\n\
+         [[tokens]]\nname = \"ops\"\nsha256 = \"{}\"\nrole = \"admin\"\n",
+        hash("r-token"),
+        hash("w-token"),
+        hash("a-token")
+    );
+    s.tokens = Some(std::sync::Arc::new(
+        evreg_server::Tokens::parse(&file).expect("tokens"),
+    ));
+    let body = || schema(json!({"type": "string"})).to_string().into_bytes();
+    let as_ = |t: &'static str| [("authorization", t), ("content-type", "application/json")];
+    let (st, _, text) = send(&s, "GET", "/subjects", &[], Vec::new()).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{text}");
+    assert!(text.contains("40101"), "{text}");
+    let (st, _, _) = send(&s, "GET", "/subjects", &as_("Bearer wrong"), Vec::new()).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let (st, _, text) = send(
+        &s,
+        "POST",
+        "/subjects/auth.user.created/versions",
+        &as_("Bearer r-token"),
+        body(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{text}");
+    assert!(text.contains("40301"), "{text}");
+    let (st, _, text) = send(
+        &s,
+        "POST",
+        "/subjects/auth.user.created/versions",
+        &as_("Bearer w-token"),
+        body(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{text}");
+    let (st, _, text) = send(
+        &s,
+        "POST",
+        "/subjects/catalog.product.created/versions",
+        &as_("Bearer w-token"),
+        body(),
+    )
+    .await;
+    assert_eq!(
+        st,
+        StatusCode::FORBIDDEN,
+        "a prefix-limited token stays in its prefix: {text}"
+    );
+    let (st, _, _) = send(
+        &s,
+        "PUT",
+        "/config/auth.user.created",
+        &as_("Bearer w-token"),
+        br#"{"compatibility":"NONE"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "config needs admin");
+    let (st, _, _) = send(
+        &s,
+        "POST",
+        "/subjects/catalog.product.created/versions",
+        &as_("Bearer a-token"),
+        body(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _, text) = send(&s, "GET", "/subjects", &as_("Bearer w-token"), Vec::new()).await;
+    assert_eq!(
+        (st, text.as_str()),
+        (StatusCode::OK, r#"["auth.user.created"]"#),
+        "listings are limited too"
+    );
+    let (_, _, text) = send(&s, "GET", "/subjects", &as_("Bearer r-token"), Vec::new()).await;
+    assert_eq!(text, r#"["auth.user.created","catalog.product.created"]"#);
+    let (st, _, _) = send(&s, "GET", "/healthz", &[], Vec::new()).await;
+    assert_eq!(st, StatusCode::OK, "health needs no token");
+}
+
+async fn metrics_count_requests_and_registrations(s: AppState) {
+    call(
+        &s,
+        "POST",
+        "/subjects/a.b.c/versions",
+        Some(schema(json!({"type": "string"}))),
+    )
+    .await;
+    call(
+        &s,
+        "POST",
+        "/subjects/a.b.c/versions",
+        Some(schema(json!({"type": "integer"}))),
+    )
+    .await;
+    for _ in 0..3 {
+        call(&s, "GET", "/schemas/ids/1", None).await;
+    }
+    let (st, ct, text) = send(&s, "GET", "/metrics", &[], Vec::new()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(ct.starts_with("text/plain"), "{ct}");
+    for line in [
+        r#"evreg_http_requests_total{route="/subjects/{subject}/versions",method="POST",status="200"} 1"#,
+        r#"evreg_http_requests_total{route="/subjects/{subject}/versions",method="POST",status="409"} 1"#,
+        r#"evreg_http_requests_total{route="/schemas/ids/{id}",method="GET",status="200"} 3"#,
+        "evreg_registrations_total 1",
+        "evreg_compatibility_refusals_total 1",
+        r#"evreg_http_request_duration_seconds_count{route="/schemas/ids/{id}",method="GET"} 3"#,
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+    let hits: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("evreg_cache_hits_total "))
+        .and_then(|v| v.parse().ok())
+        .expect("cache hits");
+    assert!(
+        hits >= 2,
+        "the id lookups after the first come from memory: {hits}"
+    );
+}
+
+/// Every route the router serves is in the OpenAPI document, and every documented operation is served.
+async fn openapi_matches_the_router(s: AppState) {
+    let (st, _, text) = send(&s, "GET", "/openapi.json", &[], Vec::new()).await;
+    assert_eq!(st, StatusCode::OK);
+    let doc: Value = serde_json::from_str(&text).expect("openapi is JSON");
+    assert_eq!(doc["openapi"].as_str().map(|v| &v[..3]), Some("3.1"));
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            if ["get", "put", "post", "delete", "patch", "head"].contains(&method.as_str()) {
+                documented.push((path.clone(), method.to_uppercase()));
+            }
+        }
+    }
+    let mut routed: Vec<(String, String)> = evreg_server::ROUTES
+        .iter()
+        .flat_map(|(p, ms)| ms.iter().map(|m| (p.to_string(), m.to_string())))
+        .collect();
+    documented.sort();
+    routed.sort();
+    assert_eq!(documented, routed);
+    // And the router really serves each one: never the unknown-route 404.
+    for (path, method) in &routed {
+        let concrete = path
+            .replace("{subject}", "a.b.c")
+            .replace("{routing_key}", "a.b.c")
+            .replace("{version}", "1")
+            .replace("{id}", "1");
+        let (_, _, text) = send(&s, method, &concrete, &[], b"{}".to_vec()).await;
+        assert!(
+            !text.contains("HTTP 404 Not Found"),
+            "{method} {concrete} is not routed: {text}"
+        );
+    }
+}
+
+/// 64 concurrent registrations to one subject, half of them the same content.
+async fn concurrent_registrations_stay_contiguous(s: AppState) {
+    call(
+        &s,
+        "PUT",
+        "/config/load.test.subject",
+        Some(json!({"compatibility": "NONE"})),
+    )
+    .await;
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let body = if i % 2 == 0 {
+                json!({"type": "object", "title": "same"})
+            } else {
+                json!({"type": "object", "title": format!("distinct {i}")})
+            };
+            let (st, b) = call(
+                &s,
+                "POST",
+                "/subjects/load.test.subject/versions",
+                Some(schema(body)),
+            )
+            .await;
+            assert_eq!(st, StatusCode::OK, "{b}");
+            (i, b["id"].as_i64().expect("id"))
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.expect("task"));
+    }
+    let same: std::collections::BTreeSet<i64> = ids
+        .iter()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(_, id)| *id)
+        .collect();
+    assert_eq!(same.len(), 1, "identical content has one id: {same:?}");
+    let (_, versions) = call(&s, "GET", "/subjects/load.test.subject/versions", None).await;
+    assert_eq!(
+        versions,
+        json!((1..=33).collect::<Vec<i64>>()),
+        "contiguous from 1, no duplicates"
+    );
+    let mut distinct: Vec<i64> = ids.iter().map(|(_, id)| *id).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 33);
+    assert!(s.store.verify().await.expect("verify").is_empty());
+}
+
+contract!(
+    register_look_up_and_list,
+    incompatible_versions_are_refused_with_a_witness,
+    errors_are_json_with_confluent_codes,
+    lookup_compatibility_and_subject_config,
+    soft_then_permanent_deletes_never_reuse_versions,
+    where_a_schema_id_is_used,
+    modes_refuse_writes_and_import_keeps_ids,
+    references_and_referenced_by,
+    deleted_versions_are_listed_on_request,
+    config_can_be_deleted,
+    bad_requests_are_json_and_change_nothing,
+    messages_are_validated_whole,
+    topology_routes_come_from_the_config,
+    tokens_limit_roles_and_subjects,
+    metrics_count_requests_and_registrations,
+    openapi_matches_the_router,
+    concurrent_registrations_stay_contiguous,
+);

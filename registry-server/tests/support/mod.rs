@@ -1,0 +1,143 @@
+//! Stores for the contract suite: a fresh SQLite file per test, and a fresh PostgreSQL database per test when EVREG_TEST_POSTGRES_URL is set.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use evreg_server::Store;
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Removes what a test's store left behind when the test ends, passed or not.
+#[derive(Debug)]
+pub enum Cleanup {
+    File(std::path::PathBuf),
+    Database { admin: String, name: String },
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match self {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Cleanup::Database { admin, name } => {
+                let (admin, name) = (admin.clone(), name.clone());
+                // The test's runtime is shutting down; drop the database from a runtime of our own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    rt.block_on(async {
+                        if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&pool)
+                            .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// A fresh SQLite database in a file (WAL, a pool of connections, as served).
+pub async fn sqlite() -> (Store, Cleanup) {
+    let path = std::env::temp_dir().join(format!("{}.db", unique("evreg_test")));
+    let store = Store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("sqlite store");
+    (store, Cleanup::File(path))
+}
+
+/// The PostgreSQL URL of the opt-in suites, or `None` with the reason printed.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("EVREG_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!("skipped on PostgreSQL: EVREG_TEST_POSTGRES_URL is not set");
+            None
+        }
+    }
+}
+
+/// `url` with its database name replaced.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let cut = base
+        .rfind('/')
+        .filter(|i| *i > base.find("://").map_or(0, |s| s + 2));
+    let mut out = match cut {
+        Some(i) => format!("{}/{name}", &base[..i]),
+        None => format!("{base}/{name}"),
+    };
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// A fresh PostgreSQL database, when the suite is switched on.
+pub async fn postgres() -> Option<(Store, Cleanup)> {
+    let admin = postgres_url()?;
+    let name = unique("evreg_test");
+    let pool = sqlx::PgPool::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("EVREG_TEST_POSTGRES_URL={admin}: cannot connect: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .expect("create test database");
+    pool.close().await;
+    let store = Store::open(&with_database(&admin, &name))
+        .await
+        .expect("postgres store");
+    Some((store, Cleanup::Database { admin, name }))
+}
+
+/// Runs each named `async fn(AppState)` on SQLite and, when switched on, on PostgreSQL.
+#[macro_export]
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let (store, _cleanup) = super::support::sqlite().await;
+                    super::$name(evreg_server::AppState::new(store)).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some((store, _cleanup)) = super::support::postgres().await else {
+                        return;
+                    };
+                    super::$name(evreg_server::AppState::new(store)).await;
+                }
+            )*
+        }
+    };
+}
