@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::load::{Disk, read_json};
+use crate::remote::{Registry, segment, token};
 use crate::{Format, exit};
 
 #[derive(Debug, clap::Args)]
@@ -25,6 +26,14 @@ pub struct CheckArgs {
     /// Also fail when a version file present at this git revision was edited or deleted.
     #[arg(long, value_name = "REV")]
     against_git: Option<String>,
+    /// Also check the directory against a registry (http://HOST:PORT): new
+    /// versions must be compatible with what it holds, and versions it holds
+    /// must not have been edited here.
+    #[arg(long, value_name = "URL")]
+    against: Option<String>,
+    /// Bearer token for --against (default: $EVREG_TOKEN).
+    #[arg(long)]
+    token: Option<String>,
     /// Treat `unknown` verdicts as passing (by default they fail, with exit code 3).
     #[arg(long)]
     allow_unknown: bool,
@@ -81,11 +90,18 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             message: p.message.clone(),
         })
         .collect();
+    let registry = match &args.against {
+        Some(url) => Some(Registry::new(url, token(&args.token))?),
+        None => None,
+    };
     let mut results = Vec::new();
     let mut subjects = std::mem::take(&mut layout.subjects);
     for s in &mut subjects {
         s.load_versions(&Disk).map_err(|e| anyhow!("{e}"))?;
         results.push(check_subject(s, &layout, &mut problems)?);
+        if let Some(r) = &registry {
+            check_against(r, s, &mut problems)?;
+        }
         s.unload_versions();
     }
     if let Some(rev) = &args.against_git {
@@ -178,6 +194,68 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         }
     }
     Ok(code)
+}
+
+/// Compares a routing key's versions with a registry's: the ones it holds
+/// must be unchanged here, and the ones it lacks must be compatible with it
+/// (under the registry's own settings for the subject).
+fn check_against(registry: &Registry, s: &SubjectDir, problems: &mut Vec<Problem>) -> Result<()> {
+    let key = s.key.as_str();
+    let held = registry.versions(key)?;
+    let latest = held.iter().copied().max().unwrap_or(0);
+    for v in &s.versions {
+        let Some(set) = &v.schema else { continue };
+        let local = set.document(0);
+        let file = v.path.display().to_string();
+        if u64::from(v.number) <= latest {
+            if !held.contains(&u64::from(v.number)) {
+                continue; // deleted in the registry
+            }
+            let (id, remote) = registry.version(key, u64::from(v.number))?;
+            if &remote != local {
+                problems.push(Problem {
+                    file,
+                    line: 1,
+                    kind: "edited-version",
+                    message: format!(
+                        "differs from what the registry holds as {key} version {} (id {id}); published versions are immutable: add a new version instead",
+                        v.number
+                    ),
+                });
+            }
+            continue;
+        }
+        let body = serde_json::json!({"schemaType": "JSON", "schema": local.to_string()});
+        let answer = registry.post(
+            &format!(
+                "/compatibility/subjects/{}/versions?verbose=true",
+                segment(key)
+            ),
+            &body,
+        )?;
+        if !answer.ok() {
+            bail!(
+                "POST /compatibility/subjects/{key}/versions: {}",
+                answer.message()
+            );
+        }
+        if answer.body["is_compatible"] != Value::Bool(true) {
+            let messages: Vec<&str> = answer.body["messages"]
+                .as_array()
+                .map(|m| m.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            problems.push(Problem {
+                file,
+                line: 1,
+                kind: "incompatible",
+                message: format!(
+                    "the registry refuses it as {key}'s next version: {}",
+                    messages.join("; ")
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn escape_gh(s: &str) -> String {

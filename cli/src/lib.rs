@@ -9,6 +9,9 @@ mod check;
 mod diff;
 mod generate;
 pub mod load;
+mod pull;
+mod push;
+mod remote;
 mod serve;
 mod token;
 
@@ -48,6 +51,10 @@ enum Command {
     Gen(generate::GenArgs),
     /// Run the registry server (Confluent Schema Registry API for JSON schemas).
     Serve(serve::ServeArgs),
+    /// Register every version of a schema directory with a registry, in order; says what was new.
+    Push(push::PushArgs),
+    /// Write a registry's subjects as a schema directory plus evreg.lock (ids and hashes) for codegen.
+    Pull(pull::PullArgs),
     /// Make a bearer token and print the tokens-file entry (its SHA-256) for `serve --tokens`.
     Token(token::TokenArgs),
 }
@@ -81,6 +88,8 @@ pub fn run(
         Command::Gen(a) => generate::run(&a, out, err),
         Command::Serve(a) => serve::run(&a, out),
         Command::Token(a) => token::run(&a, out),
+        Command::Push(a) => push::run(&a, out),
+        Command::Pull(a) => pull::run(&a, out),
     };
     match result {
         Ok(code) => code,

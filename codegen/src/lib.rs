@@ -889,8 +889,9 @@ impl Config {
     }
 }
 
-/// Writes through a temporary file and a rename, so a reader never sees half a file.
-fn write_if_changed(path: &Path, text: &str) -> Result<(), Error> {
+/// Writes through a temporary file and a rename, so a reader never sees half
+/// a file; an unchanged file is not touched (so cargo does not rebuild).
+pub fn write_if_changed(path: &Path, text: &str) -> Result<(), Error> {
     if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
         return Ok(());
     }
@@ -901,7 +902,9 @@ fn write_if_changed(path: &Path, text: &str) -> Result<(), Error> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
-    let tmp = path.with_extension("rs.tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
     std::fs::write(&tmp, text).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }

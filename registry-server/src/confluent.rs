@@ -308,7 +308,12 @@ pub async fn register(
     let req = SchemaRequest::read(&body)?;
     let new = s.candidate(&subject, &req.schema, req.references).await?;
     let explicit = (req.id.is_some() || req.version.is_some()).then_some((req.id, req.version));
-    let r = s.register(&subject, new, explicit).await?;
+    // A registration runs to its end even when the client goes away or the
+    // request times out: once committed, the cache, metrics and log follow.
+    let state = s.clone();
+    let r = tokio::spawn(async move { state.register(&subject, new, explicit).await })
+        .await
+        .map_err(|e| ApiError::Internal(format!("registration task: {e}")))??;
     Ok(json_response(json!({"id": r.id, "version": r.version})))
 }
 

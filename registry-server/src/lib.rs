@@ -486,11 +486,20 @@ impl AppState {
         if !import && !live.is_empty() && mode != Mode::None {
             let mut sets = Vec::with_capacity(live.len() + 1);
             for v in live.iter() {
-                let Some(c) = tx.content(v.id).await? else {
-                    return Err(ApiError::Internal(format!(
-                        "{subject} version {} has no schema {}",
-                        v.version, v.id
-                    )));
+                // Content by id never changes: memory first, else read in the transaction.
+                let c = match self.cache.content(v.id) {
+                    Some(c) => c,
+                    None => {
+                        let Some(c) = tx.content(v.id).await? else {
+                            return Err(ApiError::Internal(format!(
+                                "{subject} version {} has no schema {}",
+                                v.version, v.id
+                            )));
+                        };
+                        let c = Arc::new(c);
+                        self.cache.put_content(v.id, c.clone());
+                        c
+                    }
                 };
                 sets.push(
                     self.version_set(subject, v.version, &c, &mut InTx(&mut tx))

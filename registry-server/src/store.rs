@@ -20,6 +20,9 @@ use sqlx::{Postgres, Row, Sqlite, Transaction};
 #[derive(Debug, Clone)]
 pub struct Store {
     db: Db,
+    /// SQLite has one writer: registrations queue here, in order, instead of
+    /// spinning in SQLite's busy handler (which starves some writers).
+    sqlite_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Debug, Clone)]
@@ -152,6 +155,7 @@ impl Store {
             sqlx::migrate!("./migrations/postgres").run(&pool).await?;
             return Ok(Store {
                 db: Db::Postgres(pool),
+                sqlite_writer: Arc::default(),
             });
         }
         if !url.starts_with("sqlite:") {
@@ -180,6 +184,7 @@ impl Store {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Store {
             db: Db::Sqlite(pool),
+            sqlite_writer: Arc::default(),
         })
     }
 
@@ -237,8 +242,10 @@ impl Store {
     /// subject's write lock, so concurrent registrations to it serialise
     /// (across processes too).
     pub async fn begin_register(&self, subject: &str) -> Result<Registration, sqlx::Error> {
+        let mut queued = None;
         let tx = match &self.db {
             Db::Sqlite(p) => {
+                queued = Some(self.sqlite_writer.clone().lock_owned().await);
                 let mut tx = p.begin().await?;
                 // Take SQLite's write lock before reading, so no other writer slips in between.
                 sqlx::query("UPDATE config SET compatibility = compatibility WHERE 0")
@@ -258,6 +265,7 @@ impl Store {
         Ok(Registration {
             tx,
             subject: subject.to_owned(),
+            _queued: queued,
         })
     }
 
@@ -406,6 +414,8 @@ impl Store {
 pub struct Registration {
     tx: Tx,
     subject: String,
+    /// Declared after `tx`, so the transaction ends before the next writer goes.
+    _queued: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 #[derive(Debug)]
@@ -544,7 +554,8 @@ impl Registration {
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self.tx {
+        let Registration { tx, _queued, .. } = self;
+        match tx {
             Tx::Sqlite(tx) => tx.commit().await,
             Tx::Postgres(tx) => tx.commit().await,
         }

@@ -1,0 +1,87 @@
+//! `evreg pull`: writes a registry's subjects as a schema directory, plus `evreg.lock` (ids and hashes) that codegen reads offline.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow};
+use evreg_codegen::write_if_changed;
+use evreg_core::RoutingKey;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::exit;
+use crate::remote::{Registry, token};
+
+#[derive(Debug, clap::Args)]
+pub struct PullArgs {
+    /// The registry, e.g. http://127.0.0.1:8081.
+    #[arg(long, env = "EVREG_REGISTRY")]
+    registry: String,
+    /// Where to write `<routing key>/vN.json` and `evreg.lock`.
+    #[arg(long, default_value = "schemas")]
+    out: PathBuf,
+    /// Only subjects starting with this prefix.
+    #[arg(long, default_value = "")]
+    subject_prefix: String,
+    /// Bearer token (default: $EVREG_TOKEN).
+    #[arg(long)]
+    token: Option<String>,
+}
+
+pub fn run(a: &PullArgs, out: &mut dyn Write) -> Result<i32> {
+    let registry = Registry::new(&a.registry, token(&a.token))?;
+    let listed = registry.get("/subjects")?;
+    if !listed.ok() {
+        return Err(anyhow!("GET /subjects: {}", listed.message()));
+    }
+    let subjects: Vec<String> = listed
+        .body
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut lock = Vec::new();
+    let (mut keys, mut skipped) = (0, Vec::new());
+    for subject in subjects.iter().filter(|s| s.starts_with(&a.subject_prefix)) {
+        // The directory layout is by routing key; other subject names have no place in it.
+        if subject.parse::<RoutingKey>().is_err() {
+            skipped.push(subject.as_str());
+            continue;
+        }
+        keys += 1;
+        for version in registry.versions(subject)? {
+            let (id, schema) = registry.version(subject, version)?;
+            let text = format!("{}\n", serde_json::to_string_pretty(&schema)?);
+            let path = a.out.join(subject).join(format!("v{version}.json"));
+            write_if_changed(&path, &text).map_err(|e| anyhow!("{e}"))?;
+            let sha256: String = Sha256::digest(text.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            lock.push(json!({"subject": subject, "version": version, "id": id, "sha256": sha256}));
+        }
+    }
+    // The lock file last: it names only files already in place.
+    let lock_text = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&json!({"registry": a.registry, "subjects": lock}))?
+    );
+    write_if_changed(&a.out.join("evreg.lock"), &lock_text).map_err(|e| anyhow!("{e}"))?;
+    writeln!(
+        out,
+        "pulled {keys} routing keys, {} versions into {}",
+        lock.len(),
+        a.out.display()
+    )?;
+    if !skipped.is_empty() {
+        writeln!(
+            out,
+            "skipped subjects that are not routing keys: {}",
+            skipped.join(", ")
+        )?;
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,132 @@
+//! `evreg push`: registers every version of a schema directory with a registry, in order, idempotently, and says what was new.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow, bail};
+use evreg_core::layout::SchemaDir;
+use serde_json::{Value, json};
+
+use crate::exit;
+use crate::load::Disk;
+use crate::remote::{Registry, segment, token};
+
+#[derive(Debug, clap::Args)]
+pub struct PushArgs {
+    /// The schema directory.
+    #[arg(default_value = "schemas")]
+    dir: PathBuf,
+    /// The registry, e.g. http://127.0.0.1:8081.
+    #[arg(long, env = "EVREG_REGISTRY")]
+    registry: String,
+    /// Bearer token (default: $EVREG_TOKEN).
+    #[arg(long)]
+    token: Option<String>,
+}
+
+/// What happened to one version.
+enum Outcome {
+    New(u64, u64),
+    Unchanged(u64, u64),
+    Refused(String),
+}
+
+pub fn run(a: &PushArgs, out: &mut dyn Write) -> Result<i32> {
+    let layout = SchemaDir::load(&Disk, &a.dir).map_err(|e| anyhow!("{e}"))?;
+    if let Some(p) = layout.problems.first() {
+        bail!(
+            "{}: {} (run `evreg check` first)",
+            p.path.display(),
+            p.message
+        );
+    }
+    let registry = Registry::new(&a.registry, token(&a.token))?;
+    let (mut new, mut unchanged, mut refused) = (0, 0, 0);
+    for s in &layout.subjects {
+        let key = s.key.as_str();
+        for v in &s.versions {
+            let set = v
+                .schema
+                .as_ref()
+                .ok_or_else(|| anyhow!("{}: not loaded", v.path.display()))?;
+            if set.documents().count() > 1 {
+                let others: Vec<&str> = set.documents().skip(1).map(|(u, _)| u).collect();
+                bail!(
+                    "{}: refers to other files ({}); push registers one document per version, so inline them first",
+                    v.path.display(),
+                    others.join(", ")
+                );
+            }
+            let body = json!({"schemaType": "JSON", "schema": set.document(0).to_string()});
+            let outcome = push_one(&registry, key, &body)?;
+            let label = format!("{key} v{}", v.number);
+            match outcome {
+                Outcome::New(id, version) => {
+                    new += 1;
+                    writeln!(out, "{label}: new: id {id}, registry version {version}")?;
+                    if version != u64::from(v.number) {
+                        writeln!(
+                            out,
+                            "{label}: note: the registry numbers it version {version}"
+                        )?;
+                    }
+                }
+                Outcome::Unchanged(id, version) => {
+                    unchanged += 1;
+                    writeln!(
+                        out,
+                        "{label}: unchanged: id {id}, registry version {version}"
+                    )?;
+                }
+                Outcome::Refused(message) => {
+                    refused += 1;
+                    writeln!(out, "{}: refused: {message}", v.path.display())?;
+                    // Later versions of this key build on the refused one.
+                    break;
+                }
+            }
+        }
+    }
+    writeln!(out, "{new} new, {unchanged} unchanged, {refused} refused")?;
+    Ok(if refused > 0 { exit::PROBLEM } else { exit::OK })
+}
+
+fn push_one(registry: &Registry, key: &str, body: &Value) -> Result<Outcome> {
+    let found = registry.post(&format!("/subjects/{}", segment(key)), body)?;
+    if found.ok() {
+        return Ok(Outcome::Unchanged(
+            found.body["id"].as_u64().unwrap_or_default(),
+            found.body["version"].as_u64().unwrap_or_default(),
+        ));
+    }
+    if found.status != 404 {
+        bail!("POST /subjects/{key}: {}", found.message());
+    }
+    let done = registry.post(&format!("/subjects/{}/versions", segment(key)), body)?;
+    if done.status == 409 {
+        let witness = &done.body["evreg"]["changes"][0]["witness"];
+        let mut message = done.body["message"]
+            .as_str()
+            .unwrap_or("incompatible")
+            .to_owned();
+        if !witness.is_null() {
+            message.push_str(&format!("; witness: {witness}"));
+        }
+        return Ok(Outcome::Refused(message));
+    }
+    if !done.ok() {
+        bail!("POST /subjects/{key}/versions: {}", done.message());
+    }
+    let id = done.body["id"]
+        .as_u64()
+        .ok_or_else(|| anyhow!("POST /subjects/{key}/versions: no id in {}", done.body))?;
+    let version = match done.body["version"].as_u64() {
+        Some(v) => v,
+        // A registry that answers only the id: ask which version it became.
+        None => {
+            let again = registry.post(&format!("/subjects/{}", segment(key)), body)?;
+            again.body["version"].as_u64().unwrap_or_default()
+        }
+    };
+    Ok(Outcome::New(id, version))
+}

@@ -1,0 +1,162 @@
+//! A registry over HTTP, as `push`, `pull` and `check --against` talk to it: JSON in, JSON out, errors naming the request.
+
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use serde_json::Value;
+
+/// A registry at `base` (`http://host:port`), optionally with a bearer token.
+#[derive(Debug)]
+pub struct Registry {
+    base: String,
+    token: Option<String>,
+    agent: ureq::Agent,
+}
+
+/// An answer: status and JSON body (`Null` when the body is not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The registry's own message for a failed request.
+    pub fn message(&self) -> String {
+        match (&self.body["error_code"], &self.body["message"]) {
+            (Value::Number(c), Value::String(m)) => {
+                format!("{m} (error_code {c}, HTTP {})", self.status)
+            }
+            _ => format!("HTTP {}: {}", self.status, self.body),
+        }
+    }
+}
+
+/// Escapes a subject for a URL path segment.
+pub fn segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Registry {
+    pub fn new(base: &str, token: Option<String>) -> Result<Registry> {
+        if !base.starts_with("http://") {
+            return Err(anyhow!(
+                "--registry {base}: expected http://HOST:PORT (TLS is left to a proxy in front of the registry)"
+            ));
+        }
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        Ok(Registry {
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+            agent,
+        })
+    }
+
+    fn answer(
+        &self,
+        method: &str,
+        path: &str,
+        resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Answer> {
+        let mut resp = resp.map_err(|e| anyhow!("{method} {}{path}: {e}", self.base))?;
+        let status = resp.status().as_u16();
+        let text = resp
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| anyhow!("{method} {}{path}: reading the answer: {e}", self.base))?;
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if status == 401 || status == 403 {
+            return Err(anyhow!(
+                "{method} {}{path}: {}",
+                self.base,
+                Answer { status, body }.message()
+            ));
+        }
+        Ok(Answer { status, body })
+    }
+
+    pub fn get(&self, path: &str) -> Result<Answer> {
+        let mut req = self.agent.get(format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        self.answer("GET", path, req.call())
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Result<Answer> {
+        let mut req = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/vnd.schemaregistry.v1+json");
+        if let Some(t) = &self.token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        self.answer("POST", path, req.send(body.to_string()))
+    }
+
+    /// A subject's live version numbers; empty when the registry does not have it.
+    pub fn versions(&self, subject: &str) -> Result<Vec<u64>> {
+        let a = self.get(&format!("/subjects/{}/versions", segment(subject)))?;
+        match a.status {
+            404 => Ok(Vec::new()),
+            _ if a.ok() => Ok(a
+                .body
+                .as_array()
+                .map(|v| v.iter().filter_map(Value::as_u64).collect())
+                .unwrap_or_default()),
+            _ => Err(anyhow!("GET /subjects/{subject}/versions: {}", a.message())),
+        }
+    }
+
+    /// One version: (id, schema as JSON).
+    pub fn version(&self, subject: &str, version: u64) -> Result<(u64, Value)> {
+        let a = self.get(&format!(
+            "/subjects/{}/versions/{version}",
+            segment(subject)
+        ))?;
+        if !a.ok() {
+            return Err(anyhow!(
+                "GET /subjects/{subject}/versions/{version}: {}",
+                a.message()
+            ));
+        }
+        let id = a.body["id"].as_u64().ok_or_else(|| {
+            anyhow!(
+                "GET /subjects/{subject}/versions/{version}: no id in {}",
+                a.body
+            )
+        })?;
+        let schema = a.body["schema"]
+            .as_str()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .ok_or_else(|| {
+                anyhow!(
+                    "GET /subjects/{subject}/versions/{version}: no schema in {}",
+                    a.body
+                )
+            })?;
+        Ok((id, schema))
+    }
+}
+
+/// `--token`, else `EVREG_TOKEN`.
+pub fn token(arg: &Option<String>) -> Option<String> {
+    arg.clone()
+        .or_else(|| std::env::var("EVREG_TOKEN").ok().filter(|t| !t.is_empty()))
+}

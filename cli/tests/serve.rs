@@ -1,0 +1,436 @@
+//! The `evreg` binary as platform teams run it: serve processes driven over HTTP by push, pull and check --against, a kill -9 in the middle of writes, and two replicas on one PostgreSQL.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// A running `evreg serve`; killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(db: &str, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_evreg"))
+            .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start evreg serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("evreg serve exited before listening")
+                .expect("read stdout");
+            if let Some(addr) = line.strip_prefix("evreg registry listening on ") {
+                break addr.trim().to_owned();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, url }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill(); // SIGKILL: no shutdown, no flush
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+fn get(url: &str) -> (u16, Value) {
+    match agent().get(url).call() {
+        Ok(mut r) => (
+            r.status().as_u16(),
+            r.body_mut().read_json().unwrap_or(Value::Null),
+        ),
+        Err(_) => (0, Value::Null),
+    }
+}
+
+fn post(url: &str, method: &str, body: &Value) -> (u16, Value) {
+    let a = agent();
+    let req = match method {
+        "PUT" => a.put(url),
+        _ => a.post(url),
+    };
+    match req.send(body.to_string()) {
+        Ok(mut r) => (
+            r.status().as_u16(),
+            r.body_mut().read_json().unwrap_or(Value::Null),
+        ),
+        Err(_) => (0, Value::Null),
+    }
+}
+
+fn schema(v: Value) -> Value {
+    json!({"schema": v.to_string()})
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("evreg-serve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn evreg(args: &[&str]) -> (i32, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let argv = std::iter::once("evreg")
+        .chain(args.iter().copied())
+        .map(Into::into);
+    let code = evreg::run(argv, &mut out, &mut err);
+    (
+        code,
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&err)
+        ),
+    )
+}
+
+fn seed() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn push_pull_and_check_against_a_running_registry() {
+    let dir = temp("push");
+    let server = Server::start(&format!("sqlite://{}", dir.join("r.db").display()), &[]);
+    let seed = seed();
+    let seed = seed.to_str().expect("utf-8 path");
+    let (code, text) = evreg(&["push", seed, "--registry", &server.url]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.ends_with("19 new, 0 unchanged, 0 refused\n"), "{text}");
+    let (code, text) = evreg(&["push", seed, "--registry", &server.url]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.ends_with("0 new, 19 unchanged, 0 refused\n"),
+        "push is idempotent: {text}"
+    );
+
+    let pulled = dir.join("pulled");
+    let pulled_s = pulled.to_str().expect("utf-8");
+    let (code, text) = evreg(&["pull", "--registry", &server.url, "--out", pulled_s]);
+    assert_eq!(code, 0, "{text}");
+    let lock: Value = serde_json::from_str(
+        &std::fs::read_to_string(pulled.join("evreg.lock")).expect("lock file"),
+    )
+    .expect("lock is JSON");
+    assert_eq!(lock["subjects"].as_array().map(Vec::len), Some(19));
+    let (_, latest) = get(&format!(
+        "{}/subjects/auth.user.created/versions/2",
+        server.url
+    ));
+    let entry = lock["subjects"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|e| e["subject"] == "auth.user.created" && e["version"] == 2)
+        })
+        .expect("auth.user.created v2 in the lock");
+    assert_eq!(entry["id"], latest["id"]);
+    let written: Value = serde_json::from_str(
+        &std::fs::read_to_string(pulled.join("auth.user.created/v2.json")).expect("v2 written"),
+    )
+    .expect("json");
+    assert_eq!(
+        written.to_string(),
+        latest["schema"].as_str().expect("schema").to_owned()
+    );
+    // The pulled directory is a schema directory: check passes on it, against the same registry.
+    let (code, text) = evreg(&["check", pulled_s, "--against", &server.url]);
+    assert_eq!(code, 0, "{text}");
+
+    // An edited published version, and a new version the registry would refuse.
+    let work = dir.join("work");
+    copy_dir(&pulled, &work);
+    let v1 = work.join("auth.user.created/v1.json");
+    let mut edited: Value =
+        serde_json::from_str(&std::fs::read_to_string(&v1).expect("v1")).expect("json");
+    edited["description"] = json!("edited after publication");
+    std::fs::write(&v1, edited.to_string()).expect("write");
+    let mut v3: Value = serde_json::from_str(
+        &std::fs::read_to_string(work.join("auth.user.created/v2.json")).expect("v2"),
+    )
+    .expect("json");
+    v3["properties"]["email"] = json!({"type": "integer"});
+    std::fs::write(work.join("auth.user.created/v3.json"), v3.to_string()).expect("write v3");
+    let (code, text) = evreg(&[
+        "check",
+        work.to_str().expect("utf-8"),
+        "--against",
+        &server.url,
+    ]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("v1.json:1: edited-version"), "{text}");
+    assert!(
+        text.contains("v3.json:1: incompatible: the registry refuses it"),
+        "{text}"
+    );
+    // Push refuses the incompatible version and says why, with a witness.
+    std::fs::write(
+        &v1,
+        std::fs::read_to_string(pulled.join("auth.user.created/v1.json")).expect("v1"),
+    )
+    .expect("restore");
+    let (code, text) = evreg(&[
+        "push",
+        work.to_str().expect("utf-8"),
+        "--registry",
+        &server.url,
+    ]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("v3.json: refused:") && text.contains("witness"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Registrations from several threads; each acknowledged one is recorded.
+fn burst(url: &str, threads: usize, per_thread: usize) -> Vec<(String, u64, u64)> {
+    let mut handles = Vec::new();
+    for t in 0..threads {
+        let url = url.to_owned();
+        handles.push(std::thread::spawn(move || {
+            let mut acked = Vec::new();
+            let subject = format!("crash.test.t{t}");
+            for i in 0..per_thread {
+                let body = schema(json!({"type": "object", "properties": (0..=i).map(|p| (format!("p{p}"), json!({"type": "string"}))).collect::<serde_json::Map<_, _>>()}));
+                let (st, b) = post(&format!("{url}/subjects/{subject}/versions"), "POST", &body);
+                if st != 200 {
+                    // Only the kill may stop a writer: anything else is a server fault.
+                    assert_eq!(st, 0, "registration failed before the kill: {b}");
+                    break;
+                }
+                acked.push((subject.clone(), b["version"].as_u64().unwrap_or(0), b["id"].as_u64().unwrap_or(0)));
+            }
+            acked
+        }));
+    }
+    handles
+        .into_iter()
+        .flat_map(|h| h.join().expect("thread"))
+        .collect()
+}
+
+fn crash_and_recover(db: &str) {
+    let mut server = Server::start(db, &[]);
+    let url = server.url.clone();
+    let writers = std::thread::spawn(move || burst(&url, 8, 10_000));
+    std::thread::sleep(Duration::from_millis(1500));
+    server.kill();
+    let acked = writers.join().expect("writers");
+    assert!(
+        acked.len() > 10,
+        "the burst was under way: {} acknowledged",
+        acked.len()
+    );
+    let server = Server::start(db, &[]);
+    for (subject, version, id) in &acked {
+        let (st, b) = get(&format!(
+            "{}/subjects/{subject}/versions/{version}",
+            server.url
+        ));
+        assert_eq!(
+            st, 200,
+            "acknowledged {subject} v{version} lost after kill -9: {b}"
+        );
+        assert_eq!(b["id"].as_u64(), Some(*id));
+    }
+    // Versions are contiguous per subject, and the store's own consistency check passes.
+    for t in 0..8 {
+        let (st, versions) = get(&format!("{}/subjects/crash.test.t{t}/versions", server.url));
+        if st == 404 {
+            continue; // this writer's first registration was still in flight
+        }
+        let n = versions.as_array().map_or(0, Vec::len) as u64;
+        assert_eq!(versions, json!((1..=n).collect::<Vec<u64>>()));
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let problems = rt.block_on(async {
+        evreg_server::Store::open(db)
+            .await
+            .expect("reopen")
+            .verify()
+            .await
+            .expect("verify")
+    });
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+#[test]
+fn kill_9_during_registrations_loses_nothing_acknowledged_on_sqlite() {
+    let dir = temp("crash");
+    crash_and_recover(&format!("sqlite://{}", dir.join("crash.db").display()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs one administrative statement (CREATE/DROP DATABASE) on PostgreSQL.
+fn admin(url: &str, sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let pool = sqlx::PgPool::connect(url)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+    });
+}
+
+/// Drops a test database when the test ends.
+struct Database {
+    admin: String,
+    name: String,
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        admin(
+            &self.admin,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+/// A fresh PostgreSQL database for one test; `None` (with the reason printed) when not switched on.
+fn postgres_database(name: &str) -> Option<(String, Database)> {
+    let Some(url) = std::env::var("EVREG_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("skipped: EVREG_TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    let db = format!("evreg_serve_{name}_{}", std::process::id());
+    admin(&url, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+    admin(&url, &format!("CREATE DATABASE {db}"));
+    let base = url
+        .rsplit_once('/')
+        .map_or(url.as_str(), |(b, _)| b)
+        .to_owned();
+    Some((
+        format!("{base}/{db}"),
+        Database {
+            admin: url,
+            name: db,
+        },
+    ))
+}
+
+#[test]
+fn kill_9_during_registrations_loses_nothing_acknowledged_on_postgres() {
+    let Some((url, _drop)) = postgres_database("crash") else {
+        return;
+    };
+    crash_and_recover(&url);
+}
+
+#[test]
+fn two_replicas_on_postgres_see_every_version_within_a_second() {
+    let Some((url, _drop)) = postgres_database("replicas") else {
+        return;
+    };
+    let a = Server::start(&url, &[]);
+    let b = Server::start(&url, &[]);
+    let (st, _) = post(
+        &format!("{}/config/replicated.subject", a.url),
+        "PUT",
+        &json!({"compatibility": "NONE"}),
+    );
+    assert_eq!(st, 200);
+    for i in 1..=40u64 {
+        let (writer, reader) = if i % 2 == 1 { (&a, &b) } else { (&b, &a) };
+        let (st, body) = post(
+            &format!("{}/subjects/replicated.subject/versions", writer.url),
+            "POST",
+            &schema(json!({"type": "object", "title": format!("version {i}")})),
+        );
+        assert_eq!(st, 200, "{body}");
+        assert_eq!(
+            body["version"], i,
+            "versions stay contiguous across replicas"
+        );
+        let start = Instant::now();
+        loop {
+            let (_, latest) = get(&format!(
+                "{}/subjects/replicated.subject/versions/latest",
+                reader.url
+            ));
+            if latest["version"] == i {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(1),
+                "version {i} not visible through the other replica within a second: {latest}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    for s in [&a, &b] {
+        let (_, versions) = get(&format!("{}/subjects/replicated.subject/versions", s.url));
+        assert_eq!(versions, json!((1..=40).collect::<Vec<u64>>()));
+    }
+    // Concurrent writes through both replicas at once serialise too.
+    let threads: Vec<_> = [a.url.clone(), b.url.clone()]
+        .into_iter()
+        .flat_map(|u| (0..8).map(move |k| (u.clone(), k)))
+        .map(|(u, k)| {
+            std::thread::spawn(move || {
+                post(
+                    &format!("{u}/subjects/replicated.subject/versions"),
+                    "POST",
+                    &schema(json!({"type": "object", "title": format!("concurrent {u} {k}")})),
+                )
+                .0
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().expect("thread"), 200);
+    }
+    std::thread::sleep(Duration::from_millis(600));
+    let (_, versions) = get(&format!("{}/subjects/replicated.subject/versions", b.url));
+    assert_eq!(versions, json!((1..=56).collect::<Vec<u64>>()));
+}
