@@ -72,16 +72,26 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
         Some(dir) => Some(SchemaDir::load(&Disk, dir).map_err(|e| anyhow!("{e}"))?),
         None => None,
     };
-    let topology = match &a.config {
+    let (topology, envelope) = match &a.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("--config {}: cannot read", path.display()))?;
-            Some(
-                RegistryConfig::parse(&text)
-                    .map_err(|e| anyhow!("--config {}: {e}", path.display()))?,
-            )
+            let config = RegistryConfig::parse(&text)
+                .map_err(|e| anyhow!("--config {}: {e}", path.display()))?;
+            // The envelope file is named relative to the config's directory.
+            let envelope = match &config.envelope {
+                Some(file) => {
+                    let base = path.parent().unwrap_or(std::path::Path::new("."));
+                    Some(crate::load::load_schema(&base.join(file))?)
+                }
+                None => None,
+            };
+            (Some(config), envelope)
         }
-        None => layout.as_ref().map(|l| l.config.clone()),
+        None => (
+            layout.as_ref().map(|l| l.config.clone()),
+            layout.as_ref().and_then(|l| l.envelope.clone()),
+        ),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -110,8 +120,8 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
             state.default_policy = t.compatibility.policy;
             state.topology = Some(Arc::new(t.clone()));
         }
+        state.envelope = envelope.map(Arc::new);
         if let Some(layout) = &layout {
-            state.envelope = layout.envelope.clone().map(Arc::new);
             let added = state
                 .import(layout)
                 .await

@@ -434,3 +434,98 @@ fn two_replicas_on_postgres_see_every_version_within_a_second() {
     let (_, versions) = get(&format!("{}/subjects/replicated.subject/versions", b.url));
     assert_eq!(versions, json!((1..=56).collect::<Vec<u64>>()));
 }
+
+#[test]
+fn serve_imports_the_seed_validates_its_examples_and_routes_them() {
+    let dir = temp("seed");
+    let seed = seed();
+    let server = Server::start(
+        &format!("sqlite://{}", dir.join("seed.db").display()),
+        &["--import", seed.to_str().expect("utf-8")],
+    );
+    let example = seed.join("auth.user.created/examples");
+    let mut checked = 0;
+    for e in std::fs::read_dir(&example).expect("examples") {
+        let message: Value =
+            serde_json::from_str(&std::fs::read_to_string(e.expect("entry").path()).expect("read"))
+                .expect("json");
+        let (st, b) = post(&format!("{}/validate", server.url), "POST", &message);
+        assert_eq!((st, b["valid"].clone()), (200, json!(true)), "{b}");
+        let mut broken = message.clone();
+        broken["organization_id"] = json!(42);
+        let (_, b) = post(&format!("{}/validate", server.url), "POST", &broken);
+        assert_eq!(
+            b["errors"][0]["instancePath"], "/organization_id",
+            "the envelope is checked too: {b}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 0);
+    let (st, route) = get(&format!("{}/topology/routes/auth.user.created", server.url));
+    assert_eq!(st, 200, "{route}");
+    assert!(
+        route["consumers"].as_array().is_some_and(|c| !c.is_empty()),
+        "{route}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn serve_refuses_anonymous_access_off_loopback() {
+    let (code, text) = evreg(&["serve", "--db", "sqlite::memory:", "--listen", "0.0.0.0:0"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("--tokens FILE") && text.contains("--insecure"),
+        "{text}"
+    );
+    let dir = temp("tokens");
+    let file = dir.join("tokens.toml");
+    std::fs::write(
+        &file,
+        "[[tokens]]\nname = \"x\"\nsha256 = \"not a hash\"\nrole = \"reader\"\n",
+    )
+    .expect("write");
+    let (code, text) = evreg(&[
+        "serve",
+        "--db",
+        "sqlite::memory:",
+        "--tokens",
+        file.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("sha256 must be 64 hex digits"), "{text}");
+    // `evreg token` prints an entry the server accepts, and the token it admits.
+    let (code, text) = evreg(&[
+        "token",
+        "--name",
+        "ci",
+        "--role",
+        "writer",
+        "--subject-prefix",
+        "auth.",
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let token = text
+        .lines()
+        .next()
+        .and_then(|l| l.rsplit(' ').next())
+        .expect("token line")
+        .to_owned();
+    std::fs::write(&file, text.lines().skip(1).collect::<Vec<_>>().join("\n")).expect("write");
+    let server = Server::start(
+        "sqlite::memory:",
+        &["--tokens", file.to_str().expect("utf-8")],
+    );
+    let (st, _) = get(&format!("{}/subjects", server.url));
+    assert_eq!(st, 401);
+    let r = agent()
+        .post(format!(
+            "{}/subjects/auth.user.created/versions",
+            server.url
+        ))
+        .header("Authorization", format!("Bearer {token}"))
+        .send(schema(json!({"type": "string"})).to_string())
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 200);
+    let _ = std::fs::remove_dir_all(&dir);
+}
