@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::load::{Disk, read_json};
 use crate::remote::{Registry, segment, token};
 use crate::{Format, exit};
+use evreg_core::layout::registry_documents;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -100,7 +101,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         s.load_versions(&Disk).map_err(|e| anyhow!("{e}"))?;
         results.push(check_subject(s, &layout, &mut problems)?);
         if let Some(r) = &registry {
-            check_against(r, s, &mut problems)?;
+            check_against(r, &layout.root, s, &mut problems)?;
         }
         s.unload_versions();
     }
@@ -199,7 +200,12 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
 /// Compares a routing key's versions with a registry's: the ones it holds
 /// must be unchanged here, and the ones it lacks must be compatible with it
 /// (under the registry's own settings for the subject).
-fn check_against(registry: &Registry, s: &SubjectDir, problems: &mut Vec<Problem>) -> Result<()> {
+fn check_against(
+    registry: &Registry,
+    root: &Path,
+    s: &SubjectDir,
+    problems: &mut Vec<Problem>,
+) -> Result<()> {
     let key = s.key.as_str();
     let held = registry.versions(key)?;
     let latest = held.iter().copied().max().unwrap_or(0);
@@ -225,7 +231,45 @@ fn check_against(registry: &Registry, s: &SubjectDir, problems: &mut Vec<Problem
             }
             continue;
         }
-        let body = serde_json::json!({"schemaType": "JSON", "schema": local.to_string()});
+        // Shared files must already be in the registry: the check names them by version.
+        let mut found: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+        let mut body = Value::Null;
+        let mut missing = None;
+        for doc in registry_documents(&Disk, root, set).map_err(|e| anyhow!("{e}"))? {
+            let references: Vec<Value> = doc
+                .references
+                .iter()
+                .map(|(name, target)| {
+                    serde_json::json!({"name": name, "subject": target, "version": found.get(target).copied().unwrap_or(0)})
+                })
+                .collect();
+            let this = serde_json::json!({"schemaType": "JSON", "schema": doc.schema.to_string(), "references": references});
+            let Some(shared) = &doc.subject else {
+                body = this;
+                continue;
+            };
+            let answer = registry.post(&format!("/subjects/{}", segment(shared)), &this)?;
+            match answer.body["version"].as_u64() {
+                Some(version) if answer.ok() => {
+                    found.insert(shared.clone(), version);
+                }
+                _ => {
+                    missing = Some(shared.clone());
+                    break;
+                }
+            }
+        }
+        if let Some(shared) = missing {
+            problems.push(Problem {
+                file,
+                line: 1,
+                kind: "unregistered-reference",
+                message: format!(
+                    "refers to {shared}, which the registry does not hold with this content; push it first"
+                ),
+            });
+            continue;
+        }
         let answer = registry.post(
             &format!(
                 "/compatibility/subjects/{}/versions?verbose=true",

@@ -46,9 +46,24 @@ pub fn run(a: &PullArgs, out: &mut dyn Write) -> Result<i32> {
     let mut lock = Vec::new();
     let (mut keys, mut skipped) = (0, Vec::new());
     for subject in subjects.iter().filter(|s| s.starts_with(&a.subject_prefix)) {
-        // The directory layout is by routing key; other subject names have no place in it.
+        // The directory layout is by routing key, plus shared files that
+        // versions reference (subjects named by their relative path, as push
+        // registers them); other subject names have no place in it.
         if subject.parse::<RoutingKey>().is_err() {
-            skipped.push(subject.as_str());
+            if !is_shared_file(subject) {
+                skipped.push(subject.as_str());
+                continue;
+            }
+            // A directory holds one copy of a shared file: the latest.
+            let Some(version) = registry.versions(subject)?.into_iter().max() else {
+                continue;
+            };
+            let (id, schema) = registry.version(subject, version)?;
+            let text = format!("{}\n", serde_json::to_string_pretty(&schema)?);
+            write_if_changed(&a.out.join(subject), &text).map_err(|e| anyhow!("{e}"))?;
+            lock.push(
+                json!({"subject": subject, "version": version, "id": id, "sha256": sha256(&text)}),
+            );
             continue;
         }
         keys += 1;
@@ -84,4 +99,23 @@ pub fn run(a: &PullArgs, out: &mut dyn Write) -> Result<i32> {
         )?;
     }
     Ok(exit::OK)
+}
+
+fn sha256(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A subject named like a relative `.json` path inside the directory (`common/money.json`).
+fn is_shared_file(subject: &str) -> bool {
+    subject.ends_with(".json")
+        && !subject.starts_with('/')
+        && subject
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+        && subject
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b))
 }

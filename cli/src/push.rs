@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
-use evreg_core::layout::SchemaDir;
+use evreg_core::layout::{SchemaDir, registry_documents};
 use serde_json::{Value, json};
 
 use crate::exit;
@@ -42,6 +42,7 @@ pub fn run(a: &PushArgs, out: &mut dyn Write) -> Result<i32> {
     }
     let registry = Registry::new(&a.registry, token(&a.token))?;
     let (mut new, mut unchanged, mut refused) = (0, 0, 0);
+    let mut shared: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     for s in &layout.subjects {
         let key = s.key.as_str();
         for v in &s.versions {
@@ -49,16 +50,34 @@ pub fn run(a: &PushArgs, out: &mut dyn Write) -> Result<i32> {
                 .schema
                 .as_ref()
                 .ok_or_else(|| anyhow!("{}: not loaded", v.path.display()))?;
-            if set.documents().count() > 1 {
-                let others: Vec<&str> = set.documents().skip(1).map(|(u, _)| u).collect();
-                bail!(
-                    "{}: refers to other files ({}); push registers one document per version, so inline them first",
-                    v.path.display(),
-                    others.join(", ")
-                );
+            // Shared files first, each as a subject of its own the version references.
+            let docs = registry_documents(&Disk, &layout.root, set).map_err(|e| anyhow!("{e}"))?;
+            let mut outcome = None;
+            for doc in docs {
+                let mut references = Vec::new();
+                for (name, target) in &doc.references {
+                    let version = shared.get(target).copied().ok_or_else(|| {
+                        anyhow!("{target} was not pushed before it was referenced")
+                    })?;
+                    references.push(json!({"name": name, "subject": target, "version": version}));
+                }
+                let body = json!({"schemaType": "JSON", "schema": doc.schema.to_string(), "references": references});
+                match &doc.subject {
+                    Some(subject) => match push_one(&registry, subject, &body)? {
+                        Outcome::New(_, version) | Outcome::Unchanged(_, version) => {
+                            shared.insert(subject.clone(), version);
+                        }
+                        Outcome::Refused(message) => {
+                            bail!(
+                                "{}: shared file {subject} refused: {message}",
+                                v.path.display()
+                            )
+                        }
+                    },
+                    None => outcome = Some(push_one(&registry, key, &body)?),
+                }
             }
-            let body = json!({"schemaType": "JSON", "schema": set.document(0).to_string()});
-            let outcome = push_one(&registry, key, &body)?;
+            let outcome = outcome.ok_or_else(|| anyhow!("{}: no document", v.path.display()))?;
             let label = format!("{key} v{}", v.number);
             match outcome {
                 Outcome::New(id, version) => {

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use evreg_core::config::RegistryConfig;
 use evreg_core::layout::SchemaDir;
-use evreg_server::{AppState, Limits, Store, Tokens, serve};
+use evreg_core::layout::registry_documents;
+use evreg_server::{AppState, ImportVersion, Limits, Store, Tokens, serve};
 
 use crate::exit;
 use crate::load::Disk;
@@ -72,6 +73,10 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
         Some(dir) => Some(SchemaDir::load(&Disk, dir).map_err(|e| anyhow!("{e}"))?),
         None => None,
     };
+    let plan = match &layout {
+        Some(l) => import_plan(l)?,
+        None => Vec::new(),
+    };
     let (topology, envelope) = match &a.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -123,7 +128,7 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
         state.envelope = envelope.map(Arc::new);
         if let Some(layout) = &layout {
             let added = state
-                .import(layout)
+                .import(&plan)
                 .await
                 .map_err(|e| anyhow!("importing {}: {e}", layout.root.display()))?;
             writeln!(
@@ -148,6 +153,33 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
         writeln!(out, "evreg registry stopped")?;
         Ok(exit::OK)
     })
+}
+
+/// Every version of a schema directory as the documents the registry stores.
+pub fn import_plan(layout: &SchemaDir) -> Result<Vec<ImportVersion>> {
+    if let Some(p) = layout.problems.first() {
+        bail!(
+            "{}: {} (run `evreg check` first)",
+            p.path.display(),
+            p.message
+        );
+    }
+    let mut plan = Vec::new();
+    for s in &layout.subjects {
+        for v in &s.versions {
+            let set = v
+                .schema
+                .as_ref()
+                .ok_or_else(|| anyhow!("{}: not loaded", v.path.display()))?;
+            plan.push(ImportVersion {
+                subject: s.key.as_str().to_owned(),
+                file: v.path.display().to_string(),
+                documents: registry_documents(&Disk, &layout.root, set)
+                    .map_err(|e| anyhow!("{e}"))?,
+            });
+        }
+    }
+    Ok(plan)
 }
 
 /// A database URL without its password, for messages.

@@ -529,3 +529,81 @@ fn serve_refuses_anonymous_access_off_loopback() {
     assert_eq!(r.status().as_u16(), 200);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Schema directories whose versions share files (`../common/money.json`):
+/// the shared files become subjects of their own, referenced by version.
+#[test]
+fn shared_files_travel_as_references() {
+    let dir = temp("corpus");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus");
+    let corpus_s = corpus.to_str().expect("utf-8");
+    let imported = Server::start(
+        &format!("sqlite://{}", dir.join("imported.db").display()),
+        &["--import", corpus_s],
+    );
+    let (_, subjects) = get(&format!("{}/subjects", imported.url));
+    let names: Vec<&str> = subjects
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(names.contains(&"common/money.json"), "{subjects}");
+    let (_, v) = get(&format!(
+        "{}/subjects/billing.invoice.paid/versions/latest",
+        imported.url
+    ));
+    let references = v["references"].as_array().expect("references");
+    assert!(
+        references
+            .iter()
+            .any(|r| r["name"] == "../common/money.json" && r["subject"] == "common/money.json"),
+        "{v}"
+    );
+
+    let server = Server::start(
+        &format!("sqlite://{}", dir.join("pushed.db").display()),
+        &[],
+    );
+    let (code, first) = evreg(&["push", corpus_s, "--registry", &server.url]);
+    assert_eq!(code, 0, "{first}");
+    let (code, again) = evreg(&["push", corpus_s, "--registry", &server.url]);
+    assert_eq!(code, 0, "{again}");
+    assert!(
+        first.ends_with("38 new, 0 unchanged, 0 refused\n"),
+        "{first}"
+    );
+    assert!(
+        again.ends_with("0 new, 38 unchanged, 0 refused\n"),
+        "{again}"
+    );
+    let (code, text) = evreg(&["check", corpus_s, "--against", &server.url]);
+    assert_eq!(code, 0, "{text}");
+    let pulled = dir.join("pulled");
+    let (code, text) = evreg(&[
+        "pull",
+        "--registry",
+        &server.url,
+        "--out",
+        pulled.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        serde_json::from_str::<Value>(
+            &std::fs::read_to_string(pulled.join("common/money.json")).expect("shared file pulled")
+        )
+        .expect("json"),
+        serde_json::from_str::<Value>(
+            &std::fs::read_to_string(corpus.join("common/money.json")).expect("corpus file")
+        )
+        .expect("json"),
+    );
+    let (code, text) = evreg(&[
+        "check",
+        pulled.to_str().expect("utf-8"),
+        "--against",
+        &server.url,
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -82,12 +82,29 @@ pub fn read_json(src: &dyn Source, path: &Path) -> Result<Value, LoadError> {
 
 /// The `file://` URI of a path.
 pub fn file_uri(src: &dyn Source, path: &Path) -> String {
-    let s = src.absolute(path).to_string_lossy().replace('\\', "/");
+    let s = lexical(&src.absolute(path))
+        .to_string_lossy()
+        .replace('\\', "/");
     if s.starts_with('/') {
         format!("file://{s}")
     } else {
         format!("file:///{s}")
     }
+}
+
+/// `path` without `.` and `..` segments, as URI resolution would give it, so
+/// the URI a file is loaded under equals the one `$ref`s resolve to.
+fn lexical(path: &Path) -> PathBuf {
+    path.components().fold(PathBuf::new(), |mut p, c| {
+        match c {
+            std::path::Component::ParentDir => {
+                p.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => p.push(other),
+        }
+        p
+    })
 }
 
 /// The path of a `file://` URI.
@@ -119,6 +136,130 @@ pub fn load_schema(src: &dyn Source, path: &Path) -> Result<SchemaSet, LoadError
             .map_err(|e| err(&file, e.to_string()))?;
     }
     Ok(set)
+}
+
+/// A document as a registry stores it: one schema plus named references to
+/// other stored documents (Confluent's `references`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistryDocument {
+    /// The subject a shared file is registered under, its path relative to
+    /// the schema directory (`common/money.json`); `None` for the version's
+    /// own document.
+    pub subject: Option<String>,
+    pub schema: Value,
+    /// (name as this document's `$ref`s spell it, subject of the document it names).
+    pub references: Vec<(String, String)>,
+}
+
+/// The `$ref` strings of a document, outside its `const`/`enum`/`examples` values.
+fn ref_strings(v: &Value, out: &mut Vec<String>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                match (k.as_str(), child) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    ("const" | "enum" | "examples" | "default", _) => {}
+                    _ => ref_strings(child, out, depth + 1),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|c| ref_strings(c, out, depth + 1)),
+        _ => {}
+    }
+}
+
+/// Splits a version's schema set into the documents a registry stores: each
+/// file its `$ref`s reach, after the files that file refers to, then the
+/// version's own document last. `root` is the schema directory; shared files
+/// must lie inside it, and may not refer to each other in a cycle (a registry
+/// reference names a version that must exist first).
+pub fn registry_documents(
+    src: &dyn Source,
+    root: &Path,
+    set: &SchemaSet,
+) -> Result<Vec<RegistryDocument>, LoadError> {
+    let docs: Vec<(&str, &Value)> = set.documents().collect();
+    let root_abs = lexical(&src.absolute(root));
+    let subject_of = |i: usize| -> Result<String, LoadError> {
+        let path = uri_path(docs[i].0).unwrap_or_else(|| PathBuf::from(docs[i].0));
+        let rel = path.strip_prefix(&root_abs).map_err(|_| {
+            err(
+                &path,
+                format!(
+                    "referenced from {} but outside the schema directory {}",
+                    docs[0].0,
+                    root.display()
+                ),
+            )
+        })?;
+        Ok(rel.to_string_lossy().replace('\\', "/"))
+    };
+    // For each document, the documents its $refs name: (name as written, index).
+    let mut edges: Vec<Vec<(String, usize)>> = Vec::with_capacity(docs.len());
+    for (uri, value) in &docs {
+        let mut refs = Vec::new();
+        ref_strings(value, &mut refs, 0);
+        let mut named: Vec<(String, usize)> = Vec::new();
+        for r in refs {
+            let name = r.split('#').next().unwrap_or_default().to_owned();
+            if name.is_empty() || named.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            let target = crate::schema::resolve_uri(uri, &name);
+            if let Some(j) = docs.iter().position(|(u, _)| *u == target.as_str()) {
+                if docs[j].0 != *uri {
+                    named.push((name, j));
+                }
+            }
+        }
+        edges.push(named);
+    }
+    // Depth-first, dependencies first; a document on the current path again is a cycle.
+    let mut order = Vec::new();
+    let mut state = vec![0u8; docs.len()]; // 0 new, 1 on the path, 2 done
+    fn visit(
+        i: usize,
+        edges: &[Vec<(String, usize)>],
+        state: &mut [u8],
+        order: &mut Vec<usize>,
+        docs: &[(&str, &Value)],
+    ) -> Result<(), String> {
+        match state[i] {
+            2 => return Ok(()),
+            1 => return Err(docs[i].0.to_owned()),
+            _ => {}
+        }
+        state[i] = 1;
+        for (_, j) in &edges[i] {
+            visit(*j, edges, state, order, docs)?;
+        }
+        state[i] = 2;
+        order.push(i);
+        Ok(())
+    }
+    let root_path = uri_path(docs[0].0).unwrap_or_else(|| PathBuf::from(docs[0].0));
+    visit(0, &edges, &mut state, &mut order, &docs).map_err(|at| {
+        err(
+            &root_path,
+            format!("its files refer to each other in a cycle (through {at}); a registry cannot store that as references"),
+        )
+    })?;
+    let mut out = Vec::with_capacity(order.len());
+    for i in order {
+        let mut references = Vec::new();
+        for (name, j) in &edges[i] {
+            references.push((name.clone(), subject_of(*j)?));
+        }
+        out.push(RegistryDocument {
+            subject: if i == 0 { None } else { Some(subject_of(i)?) },
+            schema: docs[i].1.clone(),
+            references,
+        });
+    }
+    Ok(out)
 }
 
 /// One `vN.json` of a routing key.
@@ -299,5 +440,105 @@ impl SchemaDir {
             problems,
             read,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// Files in memory under `/reg`.
+    struct Mem(BTreeMap<PathBuf, String>);
+
+    impl Source for Mem {
+        fn read(&self, path: &Path) -> Result<String, String> {
+            self.0
+                .get(path)
+                .cloned()
+                .ok_or_else(|| "no such file".into())
+        }
+        fn list(&self, _: &Path) -> Result<Vec<(String, bool)>, String> {
+            Ok(Vec::new())
+        }
+        fn is_file(&self, path: &Path) -> bool {
+            self.0.contains_key(path)
+        }
+        fn absolute(&self, path: &Path) -> PathBuf {
+            Path::new("/").join(path)
+        }
+    }
+
+    fn mem(files: &[(&str, &str)]) -> Mem {
+        Mem(files
+            .iter()
+            .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+            .collect())
+    }
+
+    #[test]
+    fn shared_files_come_first_with_their_names() {
+        let src = mem(&[
+            (
+                "/reg/a.b.c/v1.json",
+                r#"{"properties": {"m": {"$ref": "../common/money.json#/$defs/m"}, "n": {"$ref": "../common/money.json"}}}"#,
+            ),
+            (
+                "/reg/common/money.json",
+                r#"{"$defs": {"m": {"$ref": "currency.json"}}}"#,
+            ),
+            (
+                "/reg/common/currency.json",
+                r#"{"type": "string", "const": {"$ref": "not-a-ref.json"}}"#,
+            ),
+        ]);
+        let set = load_schema(&src, Path::new("/reg/a.b.c/v1.json")).expect("loads");
+        let docs = registry_documents(&src, Path::new("/reg/./"), &set).expect("splits");
+        let subjects: Vec<Option<&str>> = docs.iter().map(|d| d.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [
+                Some("common/currency.json"),
+                Some("common/money.json"),
+                None
+            ]
+        );
+        assert_eq!(
+            docs[1].references,
+            [(
+                "currency.json".to_owned(),
+                "common/currency.json".to_owned()
+            )]
+        );
+        assert_eq!(
+            docs[2].references,
+            [(
+                "../common/money.json".to_owned(),
+                "common/money.json".to_owned()
+            )]
+        );
+        assert!(
+            docs[0].references.is_empty(),
+            "refs inside const are values, not references"
+        );
+    }
+
+    #[test]
+    fn cycles_and_files_outside_are_refused_by_name() {
+        let src = mem(&[
+            ("/reg/a.b.c/v1.json", r#"{"$ref": "../common/x.json"}"#),
+            ("/reg/common/x.json", r#"{"$ref": "y.json"}"#),
+            ("/reg/common/y.json", r#"{"$ref": "x.json"}"#),
+        ]);
+        let set = load_schema(&src, Path::new("/reg/a.b.c/v1.json")).expect("loads");
+        let e = registry_documents(&src, Path::new("/reg"), &set).expect_err("a cycle");
+        assert!(e.message.contains("cycle"), "{e}");
+        let src = mem(&[
+            ("/reg/a.b.c/v1.json", r#"{"$ref": "../common/x.json"}"#),
+            ("/reg/common/x.json", r#"{"type": "string"}"#),
+        ]);
+        let set = load_schema(&src, Path::new("/reg/a.b.c/v1.json")).expect("loads");
+        let e = registry_documents(&src, Path::new("/reg/a.b.c"), &set).expect_err("outside");
+        assert!(e.message.contains("outside the schema directory"), "{e}");
     }
 }

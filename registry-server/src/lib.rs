@@ -221,6 +221,24 @@ pub async fn serve(
         .await
 }
 
+/// One version of a schema directory, ready to import: its routing key,
+/// its file (for messages), and the documents it is stored as.
+#[derive(Debug, Clone)]
+pub struct ImportVersion {
+    pub subject: String,
+    pub file: String,
+    pub documents: Vec<evreg_core::layout::RegistryDocument>,
+}
+
+/// Names the file an import error came from.
+fn in_file(file: &str, e: ApiError) -> ApiError {
+    match e {
+        ApiError::Incompatible(m, report) => ApiError::Incompatible(format!("{file}: {m}"), report),
+        ApiError::InvalidSchema(m) => ApiError::InvalidSchema(format!("{file}: {m}")),
+        other => other,
+    }
+}
+
 /// What a registration did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Registered {
@@ -540,24 +558,38 @@ impl AppState {
         })
     }
 
-    /// Registers every version of every routing key of a loaded schema
-    /// directory, in order; versions already present are left as they are.
+    /// Registers the versions of a schema directory, in order, each as the
+    /// documents [`registry_documents`](evreg_core::layout::registry_documents)
+    /// splits it into: shared files first, as subjects of their own that the
+    /// version references. Versions already present are left as they are.
     /// Returns how many versions were new.
-    pub async fn import(&self, dir: &evreg_core::layout::SchemaDir) -> Result<usize, ApiError> {
+    pub async fn import(&self, versions: &[ImportVersion]) -> Result<usize, ApiError> {
         let mut added = 0;
-        for s in &dir.subjects {
-            for v in &s.versions {
-                let Some(set) = v.schema.clone() else {
-                    return Err(ApiError::BadRequest(format!(
-                        "{}: not loaded",
-                        v.path.display()
-                    )));
-                };
-                let new = NewSchema {
-                    set,
-                    references: Vec::new(),
-                };
-                if self.register(s.key.as_str(), new, None).await?.added {
+        let mut latest: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        for v in versions {
+            for doc in &v.documents {
+                let subject = doc.subject.as_deref().unwrap_or(&v.subject);
+                let mut references = Vec::with_capacity(doc.references.len());
+                for (name, target) in &doc.references {
+                    let version = *latest.get(target).ok_or_else(|| {
+                        ApiError::Internal(format!("{target} was not registered before {subject}"))
+                    })?;
+                    references.push(Reference {
+                        name: name.clone(),
+                        subject: target.clone(),
+                        version,
+                    });
+                }
+                let new = self
+                    .candidate(subject, &doc.schema.to_string(), references)
+                    .await
+                    .map_err(|e| in_file(&v.file, e))?;
+                let r = self
+                    .register(subject, new, None)
+                    .await
+                    .map_err(|e| in_file(&v.file, e))?;
+                latest.insert(subject.to_owned(), r.version);
+                if r.added && doc.subject.is_none() {
                     added += 1;
                 }
             }
