@@ -607,3 +607,35 @@ fn shared_files_travel_as_references() {
     assert_eq!(code, 0, "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sigterm_finishes_in_flight_registrations_and_exits_cleanly() {
+    let dir = temp("term");
+    let db = format!("sqlite://{}", dir.join("term.db").display());
+    let mut server = Server::start(&db, &[]);
+    let url = server.url.clone();
+    let writers = std::thread::spawn(move || burst(&url, 4, 10_000));
+    std::thread::sleep(Duration::from_millis(700));
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(status.success());
+    let exit = server.child.wait().expect("wait");
+    assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
+    let acked = writers.join().expect("writers");
+    assert!(!acked.is_empty());
+    let again = Server::start(&db, &[]);
+    for (subject, version, id) in &acked {
+        let (st, b) = get(&format!(
+            "{}/subjects/{subject}/versions/{version}",
+            again.url
+        ));
+        assert_eq!(
+            (st, b["id"].as_u64()),
+            (200, Some(*id)),
+            "{subject} v{version}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -196,6 +196,11 @@ impl Store {
         }
     }
 
+    /// Closes every connection; later queries fail (as when the database goes away).
+    pub async fn close(&self) {
+        on!(&self.db, p => p.close().await)
+    }
+
     /// Answers when the database does.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         on!(&self.db, p => sqlx::query("SELECT 1").execute(p).await.map(drop))

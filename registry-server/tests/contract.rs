@@ -1086,7 +1086,61 @@ async fn concurrent_registrations_stay_contiguous(s: AppState) {
     assert!(s.store.verify().await.expect("verify").is_empty());
 }
 
+async fn health_follows_the_database(s: AppState) {
+    let (st, b) = call(&s, "GET", "/healthz", None).await;
+    assert_eq!((st, b["status"].clone()), (StatusCode::OK, json!("ok")));
+    s.store.close().await;
+    let (st, b) = call(&s, "GET", "/healthz", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::SERVICE_UNAVAILABLE, json!(50003)),
+        "{b}"
+    );
+    // Other requests fail as JSON too, without detail of the database.
+    let (st, b) = call(&s, "GET", "/subjects/a.b.c/versions", None).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::INTERNAL_SERVER_ERROR, json!(50001)),
+        "{b}"
+    );
+}
+
+/// A request past its deadline is answered 503 as JSON; a registration it carried still completes whole.
+async fn timeouts_answer_json_and_registrations_complete(s: AppState) {
+    let mut s = s;
+    s.limits.request_timeout = std::time::Duration::from_nanos(1);
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/slow.sub.ject/versions",
+        Some(schema(json!({"type": "object", "title": "t"}))),
+    )
+    .await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::SERVICE_UNAVAILABLE, json!(50002)),
+        "{b}"
+    );
+    s.limits.request_timeout = std::time::Duration::from_secs(30);
+    let start = std::time::Instant::now();
+    loop {
+        let (st, v) = call(&s, "GET", "/subjects/slow.sub.ject/versions", None).await;
+        if st == StatusCode::OK {
+            assert_eq!(v, json!([1]));
+            break;
+        }
+        assert!(
+            start.elapsed().as_secs() < 5,
+            "the timed-out registration never completed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(s.store.verify().await.expect("verify").is_empty());
+}
+
 contract!(
+    timeouts_answer_json_and_registrations_complete,
+    health_follows_the_database,
     register_look_up_and_list,
     incompatible_versions_are_refused_with_a_witness,
     errors_are_json_with_confluent_codes,
