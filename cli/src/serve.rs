@@ -16,6 +16,12 @@ use evreg_server::{AppState, ImportVersion, Limits, Store, Tokens, serve};
 use crate::exit;
 use crate::load::Disk;
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// The database: `sqlite://PATH` (created when missing), `sqlite::memory:`
@@ -43,6 +49,9 @@ pub struct ServeArgs {
     /// Largest request body in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     max_body: usize,
+    /// Log lines as human text or as one JSON object per line (for log shippers).
+    #[arg(long, value_enum, default_value = "text", env = "EVREG_LOG_FORMAT")]
+    log_format: LogFormat,
     /// Longest a request may run, in seconds.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
@@ -103,13 +112,17 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
         .build()
         .context("cannot start the async runtime")?;
     rt.block_on(async {
-        let _ = tracing_subscriber::fmt()
+        let filter = || {
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into())
+        };
+        let logs = tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| "info,sqlx=warn".into()),
-            )
-            .try_init();
+            .with_env_filter(filter());
+        let _ = match a.log_format {
+            LogFormat::Text => logs.try_init(),
+            LogFormat::Json => logs.json().flatten_event(true).try_init(),
+        };
         let store = Store::open(&a.db)
             .await
             .with_context(|| format!("--db {}: cannot open", redact(&a.db)))?;

@@ -639,3 +639,41 @@ fn sigterm_finishes_in_flight_registrations_and_exits_cleanly() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn logs_can_be_json_lines() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_evreg"))
+        .args([
+            "serve",
+            "--db",
+            "sqlite::memory:",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--import",
+        ])
+        .arg(seed())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let stderr = child.stderr.take().expect("stderr");
+    let first = BufReader::new(stderr)
+        .lines()
+        .next()
+        .expect("a log line")
+        .expect("read");
+    let _ = child.kill();
+    let _ = child.wait();
+    let line: Value = serde_json::from_str(&first).unwrap_or_else(|e| panic!("{e}: {first}"));
+    assert_eq!(
+        (line["level"].as_str(), line["message"].as_str()),
+        (Some("INFO"), Some("registered")),
+        "{line}"
+    );
+    assert!(
+        line["subject"].is_string() && line["id"].is_number(),
+        "{line}"
+    );
+}

@@ -158,11 +158,14 @@ pub async fn observe(State(s): State<Shared>, req: Request, next: Next) -> Respo
         // Dropping the handler rolls back any transaction it held: nothing half-written.
         Err(_) => ApiError::Timeout(limit.as_millis()).into_response(),
     };
-    s.metrics.request(
-        &route,
-        &method,
-        resp.status().as_u16(),
-        start.elapsed().as_secs_f64(),
-    );
+    let seconds = start.elapsed().as_secs_f64();
+    let status = resp.status().as_u16();
+    s.metrics.request(&route, &method, status, seconds);
+    // Every request at debug; failures the server caused at warn.
+    if status >= 500 {
+        tracing::warn!(%method, %route, status, ms = seconds * 1e3, "request failed");
+    } else {
+        tracing::debug!(%method, %route, status, ms = seconds * 1e3, "request");
+    }
     resp
 }
