@@ -43,6 +43,10 @@ pub struct ServeArgs {
     /// it, access is anonymous and allowed on a loopback address only.
     #[arg(long, value_name = "FILE", env = "EVREG_TOKENS")]
     tokens: Option<PathBuf>,
+    /// With --tokens, let reads (lookups, compatibility checks, validation)
+    /// through without a token; writes still need one.
+    #[arg(long, requires = "tokens")]
+    open_reads: bool,
     /// Listen on a non-loopback address without authentication.
     #[arg(long)]
     insecure: bool,
@@ -133,6 +137,7 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
         };
         let mut state = AppState::with_limits(store, limits);
         state.tokens = tokens.map(Arc::new);
+        state.open_reads = a.open_reads;
         if let Some(t) = &topology {
             state.default_mode = t.compatibility.mode;
             state.default_policy = t.compatibility.policy;

@@ -67,6 +67,8 @@ pub struct AppState {
     pub envelope: Option<Arc<SchemaSet>>,
     /// Bearer tokens; `None` means anonymous access (loopback only, checked by the caller).
     pub tokens: Option<Arc<Tokens>>,
+    /// With tokens configured, let requests that only read through without one.
+    pub open_reads: bool,
     pub limits: Limits,
     cache: Arc<Cache>,
     validators: Arc<extras::Validators>,
@@ -86,6 +88,7 @@ impl AppState {
             topology: None,
             envelope: None,
             tokens: None,
+            open_reads: false,
             limits,
             cache: Arc::new(Cache::new(limits.version_ttl)),
             validators: Arc::default(),
@@ -540,10 +543,11 @@ impl AppState {
                     report.verdict.as_str(),
                     messages.join("; ")
                 );
-                return Err(ApiError::Incompatible(
-                    text,
-                    serde_json::to_value(&report).unwrap_or(Value::Null),
-                ));
+                let mut body = serde_json::to_value(&report).unwrap_or(Value::Null);
+                if let Some(affected) = self.consumers_of(subject) {
+                    body["affected"] = affected;
+                }
+                return Err(ApiError::Incompatible(text, body));
             }
         }
         let (id, version) = tx.insert(&content, explicit).await?;
@@ -595,6 +599,18 @@ impl AppState {
             }
         }
         Ok(added)
+    }
+
+    /// The queues and consuming services a routing key reaches, from the
+    /// topology: who a breaking change would hit.
+    fn consumers_of(&self, subject: &str) -> Option<Value> {
+        let key: evreg_core::RoutingKey = subject.parse().ok()?;
+        let routes = self.topology.as_ref()?.routes(&key);
+        let mut consumers: Vec<&str> = routes.iter().flat_map(|r| r.consumers.clone()).collect();
+        consumers.sort_unstable();
+        consumers.dedup();
+        let queues: Vec<&str> = routes.iter().map(|r| r.queue).collect();
+        Some(serde_json::json!({"queues": queues, "consumers": consumers}))
     }
 
     /// Forgets cached versions of a subject after a write that is not a registration.

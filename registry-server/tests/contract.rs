@@ -850,6 +850,29 @@ async fn topology_routes_come_from_the_config(s: AppState) {
     s.topology = Some(std::sync::Arc::new(topology()));
     let (st, b) = call(&s, "GET", "/topology/routes/auth.user.created", None).await;
     assert_eq!(st, StatusCode::OK, "{b}");
+    // A refused version names who it would break.
+    let v1 = json!({"type": "object", "properties": {"email": {"type": "string"}}});
+    let v2 = json!({"type": "object", "properties": {"email": {"type": "integer"}}});
+    call(
+        &s,
+        "POST",
+        "/subjects/auth.user.created/versions",
+        Some(schema(v1)),
+    )
+    .await;
+    let (st, refused) = call(
+        &s,
+        "POST",
+        "/subjects/auth.user.created/versions",
+        Some(schema(v2)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert_eq!(
+        refused["evreg"]["affected"],
+        json!({"queues": ["catalog.auth.events"], "consumers": ["catalog"]}),
+        "{refused}"
+    );
     assert_eq!(b["exchange"], "auth.events");
     assert_eq!(b["queues"], json!(["catalog.auth.events"]));
     assert_eq!(b["consumers"], json!(["catalog"]));
@@ -951,6 +974,25 @@ async fn tokens_limit_roles_and_subjects(s: AppState) {
     assert_eq!(text, r#"["auth.user.created","catalog.product.created"]"#);
     let (st, _, _) = send(&s, "GET", "/healthz", &[], Vec::new()).await;
     assert_eq!(st, StatusCode::OK, "health needs no token");
+    // Open reads: reading without a token works, writing still needs one.
+    s.open_reads = true;
+    let (st, _, text) = send(&s, "GET", "/subjects", &[], Vec::new()).await;
+    assert_eq!(
+        (st, text.as_str()),
+        (
+            StatusCode::OK,
+            r#"["auth.user.created","catalog.product.created"]"#
+        )
+    );
+    let (st, _, _) = send(
+        &s,
+        "POST",
+        "/subjects/auth.user.created/versions",
+        &[],
+        body(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
 }
 
 async fn metrics_count_requests_and_registrations(s: AppState) {
