@@ -9,6 +9,7 @@ use evreg_core::{Mode, Policy, Verdict, check_versions};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::auth::Grant;
 use crate::store::{Reference, VersionId};
 use crate::{ApiError, AppState, Cached, Shared};
 
@@ -73,7 +74,7 @@ pub async fn schema_types() -> Response {
 
 pub async fn list_subjects(
     State(s): State<Shared>,
-    grant: Option<axum::Extension<crate::auth::Grant>>,
+    grant: MaybeGrant,
     Query(q): Query<Flags>,
 ) -> Result<Response, ApiError> {
     let all: Vec<String> = if flag(&q.deleted) {
@@ -211,11 +212,35 @@ fn parse_id(id: &str) -> Result<i64, ApiError> {
         .ok_or_else(|| ApiError::BadRequest(format!("schema id {id:?} is not a positive integer")))
 }
 
+/// The request's token, when tokens are configured.
+type MaybeGrant = Option<axum::Extension<Grant>>;
+
+/// The content of an id the request may read: a token limited to subject
+/// prefixes reads only ids some subject of its own uses (others are 40403,
+/// so it learns nothing of them).
+async fn readable(
+    s: &AppState,
+    grant: &MaybeGrant,
+    id: i64,
+) -> Result<Arc<crate::Content>, ApiError> {
+    let c = content_of(s, id).await?;
+    if let Some(axum::Extension(g)) = grant {
+        if !g.0.subjects.is_empty() {
+            let uses = s.store.uses_of(id).await?;
+            if !uses.iter().any(|(subject, _)| g.allows_subject(subject)) {
+                return Err(ApiError::SchemaNotFound(id as u64));
+            }
+        }
+    }
+    Ok(c)
+}
+
 pub async fn get_schema(
     State(s): State<Shared>,
+    grant: MaybeGrant,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let c = content_of(&s, parse_id(&id)?).await?;
+    let c = readable(&s, &grant, parse_id(&id)?).await?;
     Ok(json_response(with_references(
         json!({"schema": &*c.schema, "schemaType": "JSON"}),
         &c.references,
@@ -224,23 +249,27 @@ pub async fn get_schema(
 
 pub async fn get_schema_raw(
     State(s): State<Shared>,
+    grant: MaybeGrant,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    raw(&content_of(&s, parse_id(&id)?).await?.schema)
+    raw(&readable(&s, &grant, parse_id(&id)?).await?.schema)
 }
 
-/// Where a schema id is used, or 40403 when no schema has it.
-async fn uses(s: &AppState, id: &str) -> Result<Vec<(String, i64)>, ApiError> {
+/// Where a schema id is used (as far as the request may see), or 40403 when no schema has it.
+async fn uses(s: &AppState, grant: &MaybeGrant, id: &str) -> Result<Vec<(String, i64)>, ApiError> {
     let n = parse_id(id)?;
-    content_of(s, n).await?;
-    Ok(s.store.uses_of(n).await?)
+    readable(s, grant, n).await?;
+    let mut uses = s.store.uses_of(n).await?;
+    uses.retain(|(subject, _)| crate::auth::may_see(grant.as_ref().map(|g| &g.0), subject));
+    Ok(uses)
 }
 
 pub async fn get_schema_versions(
     State(s): State<Shared>,
+    grant: MaybeGrant,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let list: Vec<Value> = uses(&s, &id)
+    let list: Vec<Value> = uses(&s, &grant, &id)
         .await?
         .into_iter()
         .map(|(subject, version)| json!({"subject": subject, "version": version}))
@@ -250,9 +279,10 @@ pub async fn get_schema_versions(
 
 pub async fn get_schema_subjects(
     State(s): State<Shared>,
+    grant: MaybeGrant,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let mut subjects: Vec<String> = uses(&s, &id)
+    let mut subjects: Vec<String> = uses(&s, &grant, &id)
         .await?
         .into_iter()
         .map(|(subject, _)| subject)

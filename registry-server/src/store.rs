@@ -525,8 +525,12 @@ impl Registration {
                     }
                 }
                 None => {
-                    sqlx::query("INSERT INTO schemas (hash, schema) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING")
-                        .bind(hash).bind(&*content.schema).execute(&mut *tx).await?;
+                    // Only new content takes an id (an identity spends one even on a conflict).
+                    let stored = sqlx::query("SELECT 1 FROM schemas WHERE hash = $1").bind(hash).fetch_optional(&mut *tx).await?;
+                    if stored.is_none() {
+                        sqlx::query("INSERT INTO schemas (hash, schema) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING")
+                            .bind(hash).bind(&*content.schema).execute(&mut *tx).await?;
+                    }
                 }
             }
             let (id, fresh): (i64, bool) = {

@@ -970,8 +970,62 @@ async fn tokens_limit_roles_and_subjects(s: AppState) {
         (StatusCode::OK, r#"["auth.user.created"]"#),
         "listings are limited too"
     );
+    // Ids too: a prefix-limited token reads only ids its own subjects use.
+    let (st, _, _) = send(
+        &s,
+        "GET",
+        "/schemas/ids/1",
+        &as_("Bearer w-token"),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _, text) = send(
+        &s,
+        "GET",
+        "/schemas/ids/1/subjects",
+        &as_("Bearer w-token"),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(
+        (st, text.as_str()),
+        (StatusCode::OK, r#"["auth.user.created"]"#),
+        "catalog's use of the same content is not shown"
+    );
+    let (st, _, created) = send(
+        &s,
+        "POST",
+        "/subjects/catalog.product.updated/versions",
+        &as_("Bearer a-token"),
+        schema(json!({"type": "integer"})).to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let id = serde_json::from_str::<Value>(&created).expect("json")["id"].clone();
+    let (st, _, text) = send(
+        &s,
+        "GET",
+        &format!("/schemas/ids/{id}"),
+        &as_("Bearer w-token"),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{text}");
+    let (st, _, _) = send(
+        &s,
+        "GET",
+        &format!("/schemas/ids/{id}"),
+        &as_("Bearer r-token"),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
     let (_, _, text) = send(&s, "GET", "/subjects", &as_("Bearer r-token"), Vec::new()).await;
-    assert_eq!(text, r#"["auth.user.created","catalog.product.created"]"#);
+    assert_eq!(
+        text,
+        r#"["auth.user.created","catalog.product.created","catalog.product.updated"]"#
+    );
     let (st, _, _) = send(&s, "GET", "/healthz", &[], Vec::new()).await;
     assert_eq!(st, StatusCode::OK, "health needs no token");
     // Open reads: reading without a token works, writing still needs one.
@@ -981,7 +1035,7 @@ async fn tokens_limit_roles_and_subjects(s: AppState) {
         (st, text.as_str()),
         (
             StatusCode::OK,
-            r#"["auth.user.created","catalog.product.created"]"#
+            r#"["auth.user.created","catalog.product.created","catalog.product.updated"]"#
         )
     );
     let (st, _, _) = send(
