@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use evreg_core::{Mode, Policy, Verdict, check_versions};
@@ -56,9 +57,9 @@ pub fn flag(value: &Option<String>) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
-/// Query parameters the API understands; unknown ones are ignored.
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+/// Query parameters the API understands; unknown ones are ignored, and a
+/// repeated one counts once (its first value), as Confluent's server reads them.
+#[derive(Debug, Default)]
 pub struct Flags {
     deleted: Option<String>,
     permanent: Option<String>,
@@ -68,6 +69,45 @@ pub struct Flags {
     force: Option<String>,
 }
 
+impl<S: Send + Sync> FromRequestParts<S> for Flags {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+                .map_err(|e| ApiError::BadRequest(format!("query string: {e}")))?;
+        let mut f = Flags::default();
+        for (k, v) in pairs {
+            let slot = match k.as_str() {
+                "deleted" => &mut f.deleted,
+                "permanent" => &mut f.permanent,
+                "verbose" => &mut f.verbose,
+                "defaultToGlobal" => &mut f.default_to_global,
+                "subjectPrefix" => &mut f.subject_prefix,
+                "force" => &mut f.force,
+                _ => continue,
+            };
+            slot.get_or_insert(v);
+        }
+        Ok(f)
+    }
+}
+
+/// A path parameter; one that is not valid (not UTF-8, say) is a JSON 400.
+#[derive(Debug)]
+pub struct P<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for P<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(t)) => Ok(P(t)),
+            Err(e) => Err(ApiError::BadRequest(format!("path: {}", e.body_text()))),
+        }
+    }
+}
+
 pub async fn schema_types() -> Response {
     json_response(json!(["JSON"]))
 }
@@ -75,7 +115,7 @@ pub async fn schema_types() -> Response {
 pub async fn list_subjects(
     State(s): State<Shared>,
     grant: MaybeGrant,
-    Query(q): Query<Flags>,
+    q: Flags,
 ) -> Result<Response, ApiError> {
     let all: Vec<String> = if flag(&q.deleted) {
         s.store.subjects(true).await?
@@ -109,8 +149,8 @@ async fn versions_of(
 
 pub async fn list_versions(
     State(s): State<Shared>,
-    Path(subject): Path<String>,
-    Query(q): Query<Flags>,
+    P(subject): P<String>,
+    q: Flags,
 ) -> Result<Response, ApiError> {
     let versions = versions_of(&s, &subject, flag(&q.deleted)).await?;
     Ok(json_response(json!(
@@ -135,7 +175,8 @@ fn parse_version(version: &str) -> Result<Option<i64>, ApiError> {
 fn pick(versions: &[VersionId], version: &str) -> Result<VersionId, ApiError> {
     let wanted = parse_version(version)?;
     let found = match wanted {
-        None => versions.iter().rev().find(|v| !v.deleted),
+        // With `deleted=true` the list holds soft-deleted versions too, and latest is the last of all.
+        None => versions.last(),
         Some(n) => versions.iter().find(|v| v.version == n),
     };
     found
@@ -159,8 +200,8 @@ fn with_references(mut v: Value, refs: &[Reference]) -> Value {
 
 pub async fn get_version(
     State(s): State<Shared>,
-    Path((subject, version)): Path<(String, String)>,
-    Query(q): Query<Flags>,
+    P((subject, version)): P<(String, String)>,
+    q: Flags,
 ) -> Result<Response, ApiError> {
     let versions = versions_of(&s, &subject, flag(&q.deleted)).await?;
     let v = pick(&versions, &version)?;
@@ -179,8 +220,8 @@ pub async fn get_version(
 
 pub async fn get_version_schema(
     State(s): State<Shared>,
-    Path((subject, version)): Path<(String, String)>,
-    Query(q): Query<Flags>,
+    P((subject, version)): P<(String, String)>,
+    q: Flags,
 ) -> Result<Response, ApiError> {
     let versions = versions_of(&s, &subject, flag(&q.deleted)).await?;
     let v = pick(&versions, &version)?;
@@ -196,7 +237,7 @@ fn raw(schema: &str) -> Result<Response, ApiError> {
 
 pub async fn referenced_by(
     State(s): State<Shared>,
-    Path((subject, version)): Path<(String, String)>,
+    P((subject, version)): P<(String, String)>,
 ) -> Result<Response, ApiError> {
     let versions = versions_of(&s, &subject, false).await?;
     let v = pick(&versions, &version)?;
@@ -206,10 +247,13 @@ pub async fn referenced_by(
 }
 
 fn parse_id(id: &str) -> Result<i64, ApiError> {
-    id.parse()
-        .ok()
-        .filter(|n: &i64| *n >= 1)
-        .ok_or_else(|| ApiError::BadRequest(format!("schema id {id:?} is not a positive integer")))
+    match id.parse::<i64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(n) => Err(ApiError::SchemaNotFound(n.max(0) as u64)),
+        Err(_) => Err(ApiError::BadRequest(format!(
+            "schema id {id:?} is not an integer"
+        ))),
+    }
 }
 
 /// The request's token, when tokens are configured.
@@ -226,7 +270,7 @@ async fn readable(
     let c = content_of(s, id).await?;
     if let Some(axum::Extension(g)) = grant {
         if !g.0.subjects.is_empty() {
-            let uses = s.store.uses_of(id).await?;
+            let uses = s.store.uses_of(id, true).await?;
             if !uses.iter().any(|(subject, _)| g.allows_subject(subject)) {
                 return Err(ApiError::SchemaNotFound(id as u64));
             }
@@ -238,7 +282,7 @@ async fn readable(
 pub async fn get_schema(
     State(s): State<Shared>,
     grant: MaybeGrant,
-    Path(id): Path<String>,
+    P(id): P<String>,
 ) -> Result<Response, ApiError> {
     let c = readable(&s, &grant, parse_id(&id)?).await?;
     Ok(json_response(with_references(
@@ -250,16 +294,21 @@ pub async fn get_schema(
 pub async fn get_schema_raw(
     State(s): State<Shared>,
     grant: MaybeGrant,
-    Path(id): Path<String>,
+    P(id): P<String>,
 ) -> Result<Response, ApiError> {
     raw(&readable(&s, &grant, parse_id(&id)?).await?.schema)
 }
 
 /// Where a schema id is used (as far as the request may see), or 40403 when no schema has it.
-async fn uses(s: &AppState, grant: &MaybeGrant, id: &str) -> Result<Vec<(String, i64)>, ApiError> {
+async fn uses(
+    s: &AppState,
+    grant: &MaybeGrant,
+    id: &str,
+    deleted: bool,
+) -> Result<Vec<(String, i64)>, ApiError> {
     let n = parse_id(id)?;
     readable(s, grant, n).await?;
-    let mut uses = s.store.uses_of(n).await?;
+    let mut uses = s.store.uses_of(n, deleted).await?;
     uses.retain(|(subject, _)| crate::auth::may_see(grant.as_ref().map(|g| &g.0), subject));
     Ok(uses)
 }
@@ -267,9 +316,10 @@ async fn uses(s: &AppState, grant: &MaybeGrant, id: &str) -> Result<Vec<(String,
 pub async fn get_schema_versions(
     State(s): State<Shared>,
     grant: MaybeGrant,
-    Path(id): Path<String>,
+    P(id): P<String>,
+    q: Flags,
 ) -> Result<Response, ApiError> {
-    let list: Vec<Value> = uses(&s, &grant, &id)
+    let list: Vec<Value> = uses(&s, &grant, &id, flag(&q.deleted))
         .await?
         .into_iter()
         .map(|(subject, version)| json!({"subject": subject, "version": version}))
@@ -280,9 +330,10 @@ pub async fn get_schema_versions(
 pub async fn get_schema_subjects(
     State(s): State<Shared>,
     grant: MaybeGrant,
-    Path(id): Path<String>,
+    P(id): P<String>,
+    q: Flags,
 ) -> Result<Response, ApiError> {
-    let mut subjects: Vec<String> = uses(&s, &grant, &id)
+    let mut subjects: Vec<String> = uses(&s, &grant, &id, flag(&q.deleted))
         .await?
         .into_iter()
         .map(|(subject, _)| subject)
@@ -298,13 +349,18 @@ struct SchemaRequest {
     schema: String,
     #[serde(default)]
     schema_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     references: Vec<Reference>,
     /// IMPORT mode only.
     #[serde(default)]
     id: Option<i64>,
     #[serde(default)]
     version: Option<i64>,
+}
+
+/// `"references": null` reads as no references, as Jackson does.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Reference>, D::Error> {
+    Ok(Option::<Vec<Reference>>::deserialize(d)?.unwrap_or_default())
 }
 
 impl SchemaRequest {
@@ -332,12 +388,27 @@ impl SchemaRequest {
 
 pub async fn register(
     State(s): State<Shared>,
-    Path(subject): Path<String>,
+    grant: MaybeGrant,
+    P(subject): P<String>,
     body: Body,
 ) -> Result<Response, ApiError> {
+    crate::valid_subject(&subject)?;
     let req = SchemaRequest::read(&body)?;
+    // A reference pins the version it names (it cannot be deleted after), so it needs the same reach as a write.
+    if let Some(r) = req
+        .references
+        .iter()
+        .find(|r| !crate::auth::may_see(grant.as_ref().map(|g| &g.0), &r.subject))
+    {
+        return Err(ApiError::Forbidden(format!(
+            "This token may not reference subject {:?}",
+            r.subject
+        )));
+    }
     let new = s.candidate(&subject, &req.schema, req.references).await?;
-    let explicit = (req.id.is_some() || req.version.is_some()).then_some((req.id, req.version));
+    // Like Confluent, a negative or zero id or version means "not given".
+    let (id, version) = (req.id.filter(|i| *i > 0), req.version.filter(|v| *v > 0));
+    let explicit = (id.is_some() || version.is_some()).then_some((id, version));
     // A registration runs to its end even when the client goes away or the
     // request times out: once committed, the cache, metrics and log follow.
     let state = s.clone();
@@ -350,8 +421,8 @@ pub async fn register(
 /// `POST /subjects/{s}`: is this schema already registered under the subject?
 pub async fn lookup(
     State(s): State<Shared>,
-    Path(subject): Path<String>,
-    Query(q): Query<Flags>,
+    P(subject): P<String>,
+    q: Flags,
     body: Body,
 ) -> Result<Response, ApiError> {
     let req = SchemaRequest::read(&body)?;
@@ -432,8 +503,8 @@ async fn compatibility(
 
 pub async fn compatibility_all(
     State(s): State<Shared>,
-    Path(subject): Path<String>,
-    Query(q): Query<Flags>,
+    P(subject): P<String>,
+    q: Flags,
     body: Body,
 ) -> Result<Response, ApiError> {
     compatibility(&s, &subject, None, &body, flag(&q.verbose)).await
@@ -441,8 +512,8 @@ pub async fn compatibility_all(
 
 pub async fn compatibility_one(
     State(s): State<Shared>,
-    Path((subject, version)): Path<(String, String)>,
-    Query(q): Query<Flags>,
+    P((subject, version)): P<(String, String)>,
+    q: Flags,
     body: Body,
 ) -> Result<Response, ApiError> {
     compatibility(&s, &subject, Some(&version), &body, flag(&q.verbose)).await
@@ -452,8 +523,10 @@ pub async fn compatibility_one(
 #[serde(rename_all = "camelCase")]
 struct ConfigRequest {
     /// Confluent's field; `compatibilityLevel` (what GET answers) is accepted too.
-    #[serde(alias = "compatibilityLevel")]
-    compatibility: String,
+    #[serde(default)]
+    compatibility: Option<String>,
+    #[serde(default)]
+    compatibility_level: Option<String>,
     #[serde(default)]
     compatibility_policy: Option<String>,
 }
@@ -474,10 +547,20 @@ pub async fn put_global_config(State(s): State<Shared>, body: Body) -> Result<Re
 /// `PUT /config` and `PUT /config/{s}`: the global settings are the subject `""`.
 async fn set_config(s: &AppState, subject: &str, body: &Body) -> Result<Response, ApiError> {
     let req: ConfigRequest = body.parse()?;
-    let mode: Mode = req
-        .compatibility
-        .parse()
-        .map_err(ApiError::InvalidCompatibility)?;
+    let level = match (&req.compatibility, &req.compatibility_level) {
+        (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => {
+            return Err(ApiError::InvalidCompatibility(format!(
+                "compatibility {a:?} and compatibilityLevel {b:?} disagree; give one"
+            )));
+        }
+        (Some(a), _) | (None, Some(a)) => a.as_str(),
+        (None, None) => {
+            return Err(ApiError::InvalidCompatibility(
+                "compatibility: required, one of NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE".into(),
+            ));
+        }
+    };
+    let mode: Mode = level.parse().map_err(ApiError::InvalidCompatibility)?;
     let policy: Option<Policy> = match &req.compatibility_policy {
         Some(p) => Some(p.parse().map_err(ApiError::InvalidCompatibility)?),
         None => None,
@@ -507,8 +590,8 @@ pub async fn delete_global_config(State(s): State<Shared>) -> Result<Response, A
 
 pub async fn get_subject_config(
     State(s): State<Shared>,
-    Path(subject): Path<String>,
-    Query(q): Query<Flags>,
+    P(subject): P<String>,
+    q: Flags,
 ) -> Result<Response, ApiError> {
     let own = s.store.config(&subject).await?;
     if own.is_none() && !flag(&q.default_to_global) {
@@ -520,7 +603,7 @@ pub async fn get_subject_config(
 
 pub async fn put_subject_config(
     State(s): State<Shared>,
-    Path(subject): Path<String>,
+    P(subject): P<String>,
     body: Body,
 ) -> Result<Response, ApiError> {
     set_config(&s, &subject, &body).await
@@ -528,7 +611,7 @@ pub async fn put_subject_config(
 
 pub async fn delete_subject_config(
     State(s): State<Shared>,
-    Path(subject): Path<String>,
+    P(subject): P<String>,
 ) -> Result<Response, ApiError> {
     delete_config(&s, &subject).await
 }
@@ -579,7 +662,7 @@ async fn set_mode(
 
 pub async fn put_global_mode(
     State(s): State<Shared>,
-    Query(q): Query<Flags>,
+    q: Flags,
     body: Body,
 ) -> Result<Response, ApiError> {
     set_mode(&s, "", &body, flag(&q.force)).await
@@ -587,8 +670,8 @@ pub async fn put_global_mode(
 
 pub async fn get_subject_mode(
     State(s): State<Shared>,
-    Path(subject): Path<String>,
-    Query(q): Query<Flags>,
+    P(subject): P<String>,
+    q: Flags,
 ) -> Result<Response, ApiError> {
     match s.store.mode(&subject).await? {
         Some(m) => Ok(json_response(json!({"mode": m}))),
@@ -601,8 +684,8 @@ pub async fn get_subject_mode(
 
 pub async fn put_subject_mode(
     State(s): State<Shared>,
-    Path(subject): Path<String>,
-    Query(q): Query<Flags>,
+    P(subject): P<String>,
+    q: Flags,
     body: Body,
 ) -> Result<Response, ApiError> {
     set_mode(&s, &subject, &body, flag(&q.force)).await
@@ -610,7 +693,7 @@ pub async fn put_subject_mode(
 
 pub async fn delete_subject_mode(
     State(s): State<Shared>,
-    Path(subject): Path<String>,
+    P(subject): P<String>,
 ) -> Result<Response, ApiError> {
     let Some(m) = s.store.mode(&subject).await? else {
         return Err(ApiError::SubjectModeNotFound(subject));
@@ -635,8 +718,8 @@ async fn unreferenced(s: &AppState, subject: &str, versions: &[i64]) -> Result<(
 /// `DELETE /subjects/{s}`: soft-deletes every version; `permanent=true` then removes them for good.
 pub async fn delete_subject(
     State(s): State<Shared>,
-    Path(subject): Path<String>,
-    Query(q): Query<Flags>,
+    P(subject): P<String>,
+    q: Flags,
 ) -> Result<Response, ApiError> {
     let permanent = flag(&q.permanent);
     s.writable(&subject).await?;
@@ -662,8 +745,8 @@ pub async fn delete_subject(
 /// `DELETE /subjects/{s}/versions/{v}`: the same for one version.
 pub async fn delete_version(
     State(s): State<Shared>,
-    Path((subject, version)): Path<(String, String)>,
-    Query(q): Query<Flags>,
+    P((subject, version)): P<(String, String)>,
+    q: Flags,
 ) -> Result<Response, ApiError> {
     let permanent = flag(&q.permanent);
     s.writable(&subject).await?;

@@ -35,6 +35,8 @@ pub enum ApiError {
     InvalidCompatibility(String),
     #[error("{0}")]
     BadRequest(String),
+    #[error("Invalid subject {0:?}: a subject is 1 to 255 bytes without control characters")]
+    InvalidSubject(String),
     #[error("Invalid mode {0:?}: expected READWRITE, READONLY or IMPORT")]
     InvalidMode(String),
     #[error("Subject '{0}' does not have subject-level mode configured")]
@@ -77,6 +79,7 @@ impl ApiError {
             ApiError::InvalidVersion(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42202),
             ApiError::InvalidCompatibility(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42203),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, 400),
+            ApiError::InvalidSubject(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42208),
             ApiError::InvalidMode(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42204),
             ApiError::SubjectModeNotFound(_) => (StatusCode::NOT_FOUND, 40409),
             ApiError::OperationNotPermitted(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42205),

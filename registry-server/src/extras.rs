@@ -3,13 +3,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use evreg_core::RoutingKey;
 use evreg_core::schema::Validator;
 use serde_json::{Value, json};
 
+use crate::auth::Grant;
 use crate::confluent::{Body, json_response};
 use crate::{ApiError, AppState, Cached, Shared};
 
@@ -134,8 +135,27 @@ fn issues_json(v: &Validator, message: &Value) -> Vec<Value> {
         .collect()
 }
 
+/// Runs CPU-bound validation on the blocking pool, so a slow schema cannot
+/// stall the workers that answer everyone else (and `/healthz`).
+async fn off_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("validation task: {e}")))
+}
+
+/// A token limited to subject prefixes validates only messages of its own subjects.
+fn allowed(grant: &Option<axum::Extension<Grant>>, subject: &str) -> bool {
+    crate::auth::may_see(grant.as_ref().map(|g| &g.0), subject)
+}
+
 /// `POST /validate`: one whole message, routed by its own `event_type` and `event_version`.
-pub async fn validate(State(s): State<Shared>, body: Body) -> Result<Response, ApiError> {
+pub async fn validate(
+    State(s): State<Shared>,
+    grant: Option<axum::Extension<Grant>>,
+    body: Body,
+) -> Result<Response, ApiError> {
     let message: Value = body.parse()?;
     let (subject, version) = match addressed(&message) {
         Ok(a) => a,
@@ -144,12 +164,20 @@ pub async fn validate(State(s): State<Shared>, body: Body) -> Result<Response, A
             return Ok(json_response(json!({"valid": false, "errors": errors})));
         }
     };
+    if !allowed(&grant, &subject) {
+        return Err(ApiError::Forbidden(format!(
+            "This token may not read subject {subject:?}"
+        )));
+    }
     let validator = s.validator(&subject, version).await??;
-    let errors = if validator.is_valid(&message) {
-        Vec::new()
-    } else {
-        issues_json(&validator, &message)
-    };
+    let errors = off_runtime(move || {
+        if validator.is_valid(&message) {
+            Vec::new()
+        } else {
+            issues_json(&validator, &message)
+        }
+    })
+    .await?;
     let valid = errors.is_empty();
     s.metrics.validations(u64::from(valid), u64::from(!valid));
     let mut out = json!({"valid": valid, "subject": subject, "version": version});
@@ -159,48 +187,87 @@ pub async fn validate(State(s): State<Shared>, body: Body) -> Result<Response, A
     Ok(json_response(out))
 }
 
+/// One line of a batch: its errors already known, or a message to check.
+enum Line {
+    Done(usize, Vec<Value>),
+    Check(usize, Value, (String, i64)),
+}
+
+fn issue(message: String) -> Vec<Value> {
+    vec![json!({"instancePath": "", "schemaPath": "", "message": message})]
+}
+
 /// `POST /validate/batch`: NDJSON, one message a line; answers counts and the invalid lines.
-pub async fn validate_batch(State(s): State<Shared>, body: Body) -> Result<Response, ApiError> {
-    let text = std::str::from_utf8(&body.0)
-        .map_err(|e| ApiError::BadRequest(format!("request body is not UTF-8: {e}")))?;
-    let mut validators: HashMap<(String, i64), Result<Arc<Validator>, Value>> = HashMap::new();
-    let mut results = Vec::new();
-    let (mut total, mut valid) = (0u64, 0u64);
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        total += 1;
-        let errors: Vec<Value> = match serde_json::from_str::<Value>(line) {
-            Err(e) => vec![
-                json!({"instancePath": "", "schemaPath": "", "message": format!("not JSON: {e}")}),
-            ],
-            Ok(message) => match addressed(&message) {
-                Err(errors) => errors.as_array().cloned().unwrap_or_default(),
-                Ok(key) => {
-                    if !validators.contains_key(&key) {
-                        let v = s.validator(&key.0, key.1).await?.map_err(|u| u.issues());
-                        validators.insert(key.clone(), v);
-                    }
-                    match &validators[&key] {
-                        Err(issues) => issues.as_array().cloned().unwrap_or_default(),
-                        Ok(v) if v.is_valid(&message) => Vec::new(),
-                        Ok(v) => issues_json(v, &message),
-                    }
-                }
-            },
-        };
-        if errors.is_empty() {
-            valid += 1;
-        } else {
-            results.push(json!({"line": i + 1, "valid": false, "errors": errors}));
+pub async fn validate_batch(
+    State(s): State<Shared>,
+    grant: Option<axum::Extension<Grant>>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = body.0;
+    // Parse off the runtime; then find each (subject, version)'s validator; then validate off it.
+    let lines: Vec<Line> = off_runtime(move || {
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|e| ApiError::BadRequest(format!("request body is not UTF-8: {e}")))?;
+        Ok::<_, ApiError>(
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .map(|(i, line)| match serde_json::from_str::<Value>(line) {
+                    Err(e) => Line::Done(i + 1, issue(format!("not JSON: {e}"))),
+                    Ok(message) => match addressed(&message) {
+                        Err(errors) => {
+                            Line::Done(i + 1, errors.as_array().cloned().unwrap_or_default())
+                        }
+                        Ok(key) => Line::Check(i + 1, message, key),
+                    },
+                })
+                .collect(),
+        )
+    })
+    .await??;
+    let mut validators: HashMap<(String, i64), Result<Arc<Validator>, Vec<Value>>> = HashMap::new();
+    for line in &lines {
+        if let Line::Check(_, _, key) = line {
+            if validators.contains_key(key) {
+                continue;
+            }
+            let v = if allowed(&grant, &key.0) {
+                s.validator(&key.0, key.1)
+                    .await?
+                    .map_err(|u| u.issues().as_array().cloned().unwrap_or_default())
+            } else {
+                Err(issue(format!(
+                    "this token may not read subject {:?}",
+                    key.0
+                )))
+            };
+            validators.insert(key.clone(), v);
         }
     }
-    s.metrics.validations(valid, total - valid);
+    let total = lines.len() as u64;
+    let results: Vec<Value> = off_runtime(move || {
+        lines
+            .into_iter()
+            .filter_map(|line| {
+                let (n, errors) = match line {
+                    Line::Done(n, errors) => (n, errors),
+                    Line::Check(n, message, key) => match &validators[&key] {
+                        Err(issues) => (n, issues.clone()),
+                        Ok(v) if v.is_valid(&message) => (n, Vec::new()),
+                        Ok(v) => (n, issues_json(v, &message)),
+                    },
+                };
+                (!errors.is_empty()).then(|| json!({"line": n, "valid": false, "errors": errors}))
+            })
+            .collect()
+    })
+    .await?;
+    let invalid = results.len() as u64;
+    s.metrics.validations(total - invalid, invalid);
     Ok(json_response(json!({
         "total": total,
-        "valid": valid,
-        "invalid": total - valid,
+        "valid": total - invalid,
+        "invalid": invalid,
         "results": results,
     })))
 }
@@ -208,7 +275,7 @@ pub async fn validate_batch(State(s): State<Shared>, body: Body) -> Result<Respo
 /// `GET /topology/routes/{routing_key}`: where a routing key's messages go, from `evreg.toml`.
 pub async fn topology(
     State(s): State<Shared>,
-    Path(key): Path<String>,
+    crate::confluent::P(key): crate::confluent::P<String>,
 ) -> Result<Response, ApiError> {
     let key: RoutingKey = key
         .parse()

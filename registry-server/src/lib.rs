@@ -33,6 +33,9 @@ pub use store::{Content, Reference, Store};
 use cache::Cache;
 use store::VersionId;
 
+/// Largest schema, in nodes with every `$ref` expanded, the registry accepts.
+pub const MAX_EXPANDED_NODES: u64 = 1_000_000;
+
 /// Limits every request is held to.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -258,9 +261,26 @@ pub struct NewSchema {
     pub references: Vec<Reference>,
 }
 
-/// The URI a subject's version is known by inside schema sets; references resolve relative to it.
+/// A subject may be any name of 1 to 255 bytes without control characters.
+pub fn valid_subject(subject: &str) -> Result<(), ApiError> {
+    if subject.trim().is_empty() || subject.len() > 255 || subject.chars().any(char::is_control) {
+        return Err(ApiError::InvalidSubject(subject.chars().take(80).collect()));
+    }
+    Ok(())
+}
+
+/// The URI a subject's version is known by inside schema sets; references
+/// resolve relative to it. The subject is percent-encoded: any name makes a URI.
 fn version_uri(subject: &str, version: i64) -> String {
-    format!("https://evreg.invalid/subjects/{subject}/versions/{version}/schema.json")
+    let mut segment = String::with_capacity(subject.len());
+    for b in subject.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            segment.push(b as char);
+        } else {
+            segment.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("https://evreg.invalid/subjects/{segment}/versions/{version}/schema.json")
 }
 
 /// Parses a schema text as a schema set rooted at `uri` (its references not added yet).
@@ -400,6 +420,17 @@ impl AppState {
         // Well-formed once its references are in: every `$ref` must resolve.
         evreg_core::schema::check_well_formed(&set)
             .map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
+        // It must compile as a validator (every `pattern` a valid regex,
+        // whatever the dialect says of `format: regex`), and stay small when
+        // its `$ref`s are expanded: else `/validate` would fail or take
+        // exponential time on it later.
+        if set.expanded_size(MAX_EXPANDED_NODES).is_none() {
+            return Err(ApiError::InvalidSchema(format!(
+                "expands to more than {MAX_EXPANDED_NODES} schema nodes through its $refs (a chain of anyOf/oneOf/allOf over the same $ref doubles at each step); validating against it would take exponential time"
+            )));
+        }
+        evreg_core::schema::Validator::compile(&set)
+            .map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
         Ok(NewSchema { set, references })
     }
 
@@ -461,6 +492,7 @@ impl AppState {
         new: NewSchema,
         explicit: Option<(Option<i64>, Option<i64>)>,
     ) -> Result<Registered, ApiError> {
+        valid_subject(subject)?;
         let mode_rw = self.writable(subject).await?;
         let import = mode_rw == "IMPORT";
         if explicit.is_some_and(|e| e != (None, None)) && !import {
@@ -485,6 +517,18 @@ impl AppState {
             Some((id, version)) if import => {
                 let id = match id {
                     Some(id) => {
+                        if !(1..=i64::from(i32::MAX)).contains(&id) {
+                            return Err(ApiError::BadRequest(format!(
+                                "id {id}: schema ids are between 1 and 2^31-1 (clients carry them as 4-byte integers)"
+                            )));
+                        }
+                        if let Some(existing) = tx.id_of(&hash).await? {
+                            if existing != id {
+                                return Err(ApiError::OperationNotPermitted(format!(
+                                    "This content is already stored with id {existing}, not {id}"
+                                )));
+                            }
+                        }
                         if let Some(other) = tx.content(id).await? {
                             if other.hash != hash {
                                 return Err(ApiError::OperationNotPermitted(format!(
@@ -497,7 +541,9 @@ impl AppState {
                     None => tx.id_of(&hash).await?.unwrap_or_default(),
                 };
                 let version = version.unwrap_or_else(|| live.last().map_or(1, |v| v.version + 1));
-                if version < 1 || live.iter().any(|v| v.version == version) {
+                if !(1..=i64::from(i32::MAX)).contains(&version)
+                    || live.iter().any(|v| v.version == version)
+                {
                     return Err(ApiError::InvalidVersion(version.to_string()));
                 }
                 (id > 0).then_some((id, version))

@@ -150,7 +150,12 @@ pub async fn observe(State(s): State<Shared>, req: Request, next: Next) -> Respo
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
-    let method = req.method().as_str().to_owned();
+    // Known methods only: a label set a client can grow without bound is a memory leak.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "POST" | "PUT" | "DELETE" | "HEAD" | "OPTIONS" | "PATCH") => m,
+        _ => "OTHER",
+    }
+    .to_owned();
     let start = Instant::now();
     let limit = s.limits.request_timeout;
     let resp = match tokio::time::timeout(limit, next.run(req)).await {

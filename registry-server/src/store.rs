@@ -309,11 +309,11 @@ impl Store {
         })
     }
 
-    /// (subject, version) pairs, live ones only, that use schema `id`.
-    pub async fn uses_of(&self, id: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
-        let sql = "SELECT subject, version FROM subject_versions WHERE schema_id = $1 AND deleted = 0 ORDER BY subject, version";
+    /// (subject, version) pairs that use schema `id`: live ones, and soft-deleted ones too when `deleted`.
+    pub async fn uses_of(&self, id: i64, deleted: bool) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        let sql = "SELECT subject, version FROM subject_versions WHERE schema_id = $1 AND deleted <= $2 ORDER BY subject, version";
         on!(&self.db, p => {
-            let rows = sqlx::query(sql).bind(id).fetch_all(p).await?;
+            let rows = sqlx::query(sql).bind(id).bind(i64::from(deleted)).fetch_all(p).await?;
             Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
         })
     }

@@ -1026,6 +1026,41 @@ async fn tokens_limit_roles_and_subjects(s: AppState) {
         text,
         r#"["auth.user.created","catalog.product.created","catalog.product.updated"]"#
     );
+    // Subjects named in bodies count too: validation and references.
+    let msg =
+        json!({"event_type": "catalog.product.created", "event_version": "v1", "payload": "x"})
+            .to_string();
+    let (st, _, text) = send(
+        &s,
+        "POST",
+        "/validate",
+        &as_("Bearer w-token"),
+        msg.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{text}");
+    let (st, _, text) = send(
+        &s,
+        "POST",
+        "/validate/batch",
+        &as_("Bearer w-token"),
+        msg.into_bytes(),
+    )
+    .await;
+    assert!(
+        st == StatusCode::OK && text.contains("may not read subject"),
+        "{text}"
+    );
+    let reference = json!({"schema": "{\"$ref\": \"p.json\"}", "references": [{"name": "p.json", "subject": "catalog.product.created", "version": 1}]});
+    let (st, _, text) = send(
+        &s,
+        "POST",
+        "/subjects/auth.ref.x/versions",
+        &as_("Bearer w-token"),
+        reference.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{text}");
     let (st, _, _) = send(&s, "GET", "/healthz", &[], Vec::new()).await;
     assert_eq!(st, StatusCode::OK, "health needs no token");
     // Open reads: reading without a token works, writing still needs one.
@@ -1234,7 +1269,200 @@ async fn timeouts_answer_json_and_registrations_complete(s: AppState) {
     assert!(s.store.verify().await.expect("verify").is_empty());
 }
 
+/// What a fuzzer found, each now refused up front or answered as JSON.
+async fn hostile_inputs_are_refused_up_front(s: AppState) {
+    let refused = |b: &Value, code: i64| b["error_code"] == code;
+    // A pattern that is not a regex would fail every later validation.
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/bad.regex.x/versions",
+        Some(schema(
+            json!({"type": "object", "properties": {"a": {"type": "string", "pattern": "("}}}),
+        )),
+    )
+    .await;
+    assert!(
+        st == StatusCode::UNPROCESSABLE_ENTITY && refused(&b, 42201),
+        "{st} {b}"
+    );
+    // A $ref chain that doubles at each step would make validation exponential.
+    let mut defs = serde_json::Map::new();
+    defs.insert("d0".into(), json!({"type": "string"}));
+    for i in 1..=30 {
+        defs.insert(format!("d{i}"), json!({"anyOf": [{"$ref": format!("#/$defs/d{}", i - 1)}, {"$ref": format!("#/$defs/d{}", i - 1)}]}));
+    }
+    let bomb =
+        json!({"$defs": defs, "type": "object", "properties": {"a": {"$ref": "#/$defs/d30"}}});
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/ref.bomb.x/versions",
+        Some(schema(bomb)),
+    )
+    .await;
+    assert!(
+        st == StatusCode::UNPROCESSABLE_ENTITY
+            && b["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("exponential"),
+        "{st} {b}"
+    );
+    // Subject names: no control characters, at most 255 bytes.
+    for name in ["a%01b", &"s".repeat(300)] {
+        let (st, b) = call(
+            &s,
+            "POST",
+            &format!("/subjects/{name}/versions"),
+            Some(schema(json!({"type": "string"}))),
+        )
+        .await;
+        assert!(
+            st == StatusCode::UNPROCESSABLE_ENTITY && refused(&b, 42208),
+            "{name}: {st} {b}"
+        );
+    }
+    // A path that is not UTF-8, and repeated query flags, are ordinary requests.
+    let (st, ct, text) = send(&s, "POST", "/subjects/%FF%FE/versions", &[], b"{}".to_vec()).await;
+    assert!(
+        st == StatusCode::BAD_REQUEST && ct.contains("json"),
+        "{st} {ct} {text}"
+    );
+    let (st, _) = call(&s, "GET", "/subjects?deleted=true&deleted=false", None).await;
+    assert_eq!(st, StatusCode::OK);
+    // IMPORT: ids fit in 4 bytes, and content keeps the id it has.
+    call(
+        &s,
+        "PUT",
+        "/mode/imp.big.x",
+        Some(json!({"mode": "IMPORT"})),
+    )
+    .await;
+    let mut req = schema(json!({"type": "object"}));
+    req["id"] = json!(3_000_000_000_i64);
+    let (st, b) = call(&s, "POST", "/subjects/imp.big.x/versions", Some(req)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    let (_, first) = call(
+        &s,
+        "POST",
+        "/subjects/imp.big.x/versions",
+        Some(schema(json!({"type": "object"}))),
+    )
+    .await;
+    // The same content under another subject, with another id, is refused.
+    call(
+        &s,
+        "PUT",
+        "/mode/imp.big.y",
+        Some(json!({"mode": "IMPORT"})),
+    )
+    .await;
+    let mut again = schema(json!({"type": "object"}));
+    again["id"] = json!(first["id"].as_i64().unwrap_or(0) + 50);
+    again["version"] = json!(7);
+    let (st, b) = call(&s, "POST", "/subjects/imp.big.y/versions", Some(again)).await;
+    assert!(refused(&b, 42205), "{st} {b}");
+    // Config: both names agreeing is fine; disagreeing or absent is 42203.
+    let (st, _) = call(
+        &s,
+        "PUT",
+        "/config/a.b.c",
+        Some(json!({"compatibility": "BACKWARD", "compatibilityLevel": "backward"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    for body in [
+        json!({"compatibility": "BACKWARD", "compatibilityLevel": "FULL"}),
+        json!({}),
+    ] {
+        let (st, b) = call(&s, "PUT", "/config/a.b.c", Some(body)).await;
+        assert!(
+            st == StatusCode::UNPROCESSABLE_ENTITY && refused(&b, 42203),
+            "{st} {b}"
+        );
+    }
+    // `references: null` is no references; id 0 is simply not found.
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/a.b.c/versions",
+        Some(json!({"schema": "{\"type\": \"string\"}", "references": null})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, b) = call(&s, "GET", "/schemas/ids/0", None).await;
+    assert!(
+        st == StatusCode::NOT_FOUND && refused(&b, 40403),
+        "{st} {b}"
+    );
+    // Metrics labels stay bounded whatever method a client invents.
+    send(
+        &s,
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "/subjects",
+        &[],
+        Vec::new(),
+    )
+    .await;
+    let (_, _, metrics) = send(&s, "GET", "/metrics", &[], Vec::new()).await;
+    assert!(
+        !metrics.contains("AAAAAAAA") && metrics.contains("method=\"OTHER\""),
+        "{metrics}"
+    );
+    assert!(s.store.verify().await.expect("verify").is_empty());
+}
+
+/// `latest` with `deleted=true` is the newest version, soft-deleted or not.
+async fn latest_with_deleted_sees_soft_deleted(s: AppState) {
+    call(
+        &s,
+        "PUT",
+        "/config/d.e.f",
+        Some(json!({"compatibility": "NONE"})),
+    )
+    .await;
+    for t in ["string", "integer"] {
+        call(
+            &s,
+            "POST",
+            "/subjects/d.e.f/versions",
+            Some(schema(json!({"type": t}))),
+        )
+        .await;
+    }
+    call(&s, "DELETE", "/subjects/d.e.f/versions/2", None).await;
+    let (_, live) = call(&s, "GET", "/subjects/d.e.f/versions/latest", None).await;
+    assert_eq!(live["version"], 1);
+    let (_, all) = call(
+        &s,
+        "GET",
+        "/subjects/d.e.f/versions/latest?deleted=true",
+        None,
+    )
+    .await;
+    assert_eq!(all["version"], 2);
+    let (_, uses) = call(
+        &s,
+        "GET",
+        &format!("/schemas/ids/{}/versions?deleted=true", all["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(uses, json!([{"subject": "d.e.f", "version": 2}]));
+    let (_, uses) = call(
+        &s,
+        "GET",
+        &format!("/schemas/ids/{}/versions", all["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(uses, json!([]));
+}
+
 contract!(
+    hostile_inputs_are_refused_up_front,
+    latest_with_deleted_sees_soft_deleted,
     timeouts_answer_json_and_registrations_complete,
     health_follows_the_database,
     register_look_up_and_list,

@@ -287,6 +287,60 @@ impl SchemaSet {
     }
 
     /// Every schema object of document `doc`, with its location, depth first.
+    /// How many schema nodes validating an instance may visit, with every
+    /// `$ref` expanded in place (a reference back into its own expansion,
+    /// recursion the instance bounds, counts once); `None` when more than
+    /// `limit`. A chain like `d_i = anyOf [{$ref d_(i-1)}, {$ref d_(i-1)}]`
+    /// is small as text but exponential to validate: this finds it.
+    pub fn expanded_size(&self, limit: u64) -> Option<u64> {
+        fn size(
+            set: &SchemaSet,
+            loc: &Location,
+            memo: &mut HashMap<(DocId, Arc<str>), u64>,
+            path: &mut Vec<(DocId, Arc<str>)>,
+            limit: u64,
+        ) -> u64 {
+            let key = (loc.doc, loc.pointer.clone());
+            if let Some(n) = memo.get(&key) {
+                return *n;
+            }
+            if path.contains(&key) || path.len() > 4 * MAX_DEPTH {
+                return 1;
+            }
+            let Some(Value::Object(obj)) = set.get(loc) else {
+                return 1;
+            };
+            path.push(key.clone());
+            let mut total: u64 = 1;
+            for p in subschema_paths(obj, set.docs[loc.doc].dialect) {
+                let refs: Vec<&str> = p.iter().map(String::as_str).collect();
+                let child = set.child(loc, &refs);
+                total = total.saturating_add(size(set, &child, memo, path, limit));
+                if total > limit {
+                    break;
+                }
+            }
+            for keyword in ["$ref", "$dynamicRef", "$recursiveRef"] {
+                if let Some(r) = obj.get(keyword).and_then(Value::as_str) {
+                    if let Ok(target) = set.resolve(loc, r) {
+                        total = total.saturating_add(size(set, &target, memo, path, limit));
+                    }
+                }
+            }
+            path.pop();
+            memo.insert(key, total);
+            total
+        }
+        let n = size(
+            self,
+            &self.root(),
+            &mut HashMap::new(),
+            &mut Vec::new(),
+            limit,
+        );
+        (n <= limit).then_some(n)
+    }
+
     fn walk(&self, doc: DocId, f: &mut dyn FnMut(&Location, &Map<String, Value>)) {
         let mut stack = vec![Location {
             doc,
@@ -769,6 +823,28 @@ pub fn compose_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exponential_ref_chains_are_measured_not_walked() {
+        let chain = |n: usize| {
+            let mut defs = serde_json::Map::new();
+            defs.insert("d0".into(), serde_json::json!({"type": "string"}));
+            for i in 1..=n {
+                let prev = format!("#/$defs/d{}", i - 1);
+                defs.insert(
+                    format!("d{i}"),
+                    serde_json::json!({"anyOf": [{"$ref": prev}, {"$ref": prev}]}),
+                );
+            }
+            SchemaSet::new("evreg:t", serde_json::json!({"$defs": defs, "properties": {"a": {"$ref": format!("#/$defs/d{n}")}}}))
+                .expect("schema")
+        };
+        assert!(chain(8).expanded_size(1_000_000).is_some());
+        assert_eq!(chain(40).expanded_size(1_000_000), None);
+        // Recursion is not blow-up: a tree schema stays small.
+        let tree = SchemaSet::new("evreg:tree", serde_json::json!({"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#"}}}})).expect("schema");
+        assert!(tree.expanded_size(100).is_some_and(|n| n < 10));
+    }
     use serde_json::json;
 
     #[test]
