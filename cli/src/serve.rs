@@ -115,7 +115,7 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    rt.block_on(async {
+    let result = rt.block_on(async {
         let filter = || {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn".into())
@@ -170,7 +170,11 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
             .context("server failed")?;
         writeln!(out, "evreg registry stopped")?;
         Ok(exit::OK)
-    })
+    });
+    // A validation still running on the blocking pool (a pathological schema
+    // stored before the size check existed) must not hold the process open.
+    rt.shutdown_timeout(Duration::from_secs(5));
+    result
 }
 
 /// Every version of a schema directory as the documents the registry stores.
