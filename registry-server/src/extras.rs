@@ -17,8 +17,20 @@ use crate::{ApiError, AppState, Cached, Shared};
 /// Compiled validators by (subject, version): a version's content never changes.
 #[derive(Debug, Default)]
 pub struct Validators {
-    compiled: RwLock<HashMap<(String, i64), Arc<Validator>>>,
+    compiled: RwLock<HashMap<(String, i64), Arc<Compiled>>>,
 }
+
+/// A compiled message validator, and whether it is small enough to run on
+/// the async workers (every schema registered since the size check is; one
+/// stored before it may not be, and runs on the blocking pool).
+#[derive(Debug)]
+pub struct Compiled {
+    validator: Validator,
+    small: bool,
+}
+
+/// Expanded size below which validation runs inline.
+const INLINE_NODES: u64 = 20_000;
 
 /// Which schema a message names: its `event_type` and `event_version` ("v2" or 2).
 fn addressed(message: &Value) -> Result<(String, i64), Value> {
@@ -76,7 +88,7 @@ impl AppState {
         &self,
         subject: &str,
         version: i64,
-    ) -> Result<Result<Arc<Validator>, Unroutable>, ApiError> {
+    ) -> Result<Result<Arc<Compiled>, Unroutable>, ApiError> {
         let versions = self.versions(subject).await?;
         if versions.is_empty() {
             return Ok(Err(Unroutable::NoSubject(subject.to_owned())));
@@ -117,8 +129,10 @@ impl AppState {
                 set
             }
         };
-        let compiled =
-            Arc::new(Validator::compile(&set).map_err(|e| ApiError::Internal(e.to_string()))?);
+        let compiled = Arc::new(Compiled {
+            validator: Validator::compile(&set).map_err(|e| ApiError::Internal(e.to_string()))?,
+            small: set.expanded_size(INLINE_NODES).is_some(),
+        });
         self.validators
             .compiled
             .write()
@@ -169,15 +183,20 @@ pub async fn validate(
             "This token may not read subject {subject:?}"
         )));
     }
-    let validator = s.validator(&subject, version).await??;
-    let errors = off_runtime(move || {
-        if validator.is_valid(&message) {
+    let compiled = s.validator(&subject, version).await??;
+    let small = compiled.small;
+    let check = move || {
+        if compiled.validator.is_valid(&message) {
             Vec::new()
         } else {
-            issues_json(&validator, &message)
+            issues_json(&compiled.validator, &message)
         }
-    })
-    .await?;
+    };
+    let errors = if small {
+        check()
+    } else {
+        off_runtime(check).await?
+    };
     let valid = errors.is_empty();
     s.metrics.validations(u64::from(valid), u64::from(!valid));
     let mut out = json!({"valid": valid, "subject": subject, "version": version});
@@ -203,29 +222,22 @@ pub async fn validate_batch(
     grant: Option<axum::Extension<Grant>>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = body.0;
-    // Parse off the runtime; then find each (subject, version)'s validator; then validate off it.
-    let lines: Vec<Line> = off_runtime(move || {
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|e| ApiError::BadRequest(format!("request body is not UTF-8: {e}")))?;
-        Ok::<_, ApiError>(
-            text.lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-                .map(|(i, line)| match serde_json::from_str::<Value>(line) {
-                    Err(e) => Line::Done(i + 1, issue(format!("not JSON: {e}"))),
-                    Ok(message) => match addressed(&message) {
-                        Err(errors) => {
-                            Line::Done(i + 1, errors.as_array().cloned().unwrap_or_default())
-                        }
-                        Ok(key) => Line::Check(i + 1, message, key),
-                    },
-                })
-                .collect(),
-        )
-    })
-    .await??;
-    let mut validators: HashMap<(String, i64), Result<Arc<Validator>, Vec<Value>>> = HashMap::new();
+    let text = std::str::from_utf8(&body.0)
+        .map_err(|e| ApiError::BadRequest(format!("request body is not UTF-8: {e}")))?;
+    // Parsing is linear in a body the size limit bounds; validation may not be.
+    let lines: Vec<Line> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, line)| match serde_json::from_str::<Value>(line) {
+            Err(e) => Line::Done(i + 1, issue(format!("not JSON: {e}"))),
+            Ok(message) => match addressed(&message) {
+                Err(errors) => Line::Done(i + 1, errors.as_array().cloned().unwrap_or_default()),
+                Ok(key) => Line::Check(i + 1, message, key),
+            },
+        })
+        .collect();
+    let mut validators: HashMap<(String, i64), Result<Arc<Compiled>, Vec<Value>>> = HashMap::new();
     for line in &lines {
         if let Line::Check(_, _, key) = line {
             if validators.contains_key(key) {
@@ -245,7 +257,10 @@ pub async fn validate_batch(
         }
     }
     let total = lines.len() as u64;
-    let results: Vec<Value> = off_runtime(move || {
+    let small = validators
+        .values()
+        .all(|v| v.as_ref().map_or(true, |c| c.small));
+    let check = move || -> Vec<Value> {
         lines
             .into_iter()
             .filter_map(|line| {
@@ -253,15 +268,19 @@ pub async fn validate_batch(
                     Line::Done(n, errors) => (n, errors),
                     Line::Check(n, message, key) => match &validators[&key] {
                         Err(issues) => (n, issues.clone()),
-                        Ok(v) if v.is_valid(&message) => (n, Vec::new()),
-                        Ok(v) => (n, issues_json(v, &message)),
+                        Ok(c) if c.validator.is_valid(&message) => (n, Vec::new()),
+                        Ok(c) => (n, issues_json(&c.validator, &message)),
                     },
                 };
                 (!errors.is_empty()).then(|| json!({"line": n, "valid": false, "errors": errors}))
             })
             .collect()
-    })
-    .await?;
+    };
+    let results = if small {
+        check()
+    } else {
+        off_runtime(check).await?
+    };
     let invalid = results.len() as u64;
     s.metrics.validations(total - invalid, invalid);
     Ok(json_response(json!({

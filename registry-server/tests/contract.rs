@@ -1460,7 +1460,51 @@ async fn latest_with_deleted_sees_soft_deleted(s: AppState) {
     assert_eq!(uses, json!([]));
 }
 
+/// A large (but accepted) schema validates on the blocking pool and still answers.
+async fn large_schemas_validate_off_the_workers(s: AppState) {
+    let mut defs = serde_json::Map::new();
+    defs.insert("d0".into(), json!({"type": "string"}));
+    for i in 1..=15 {
+        let prev = format!("#/$defs/d{}", i - 1);
+        defs.insert(
+            format!("d{i}"),
+            json!({"anyOf": [{"$ref": prev}, {"$ref": prev}]}),
+        );
+    }
+    let big =
+        json!({"$defs": defs, "type": "object", "properties": {"a": {"$ref": "#/$defs/d15"}}});
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/big.schema.x/versions",
+        Some(schema(big)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let bad = json!({"event_type": "big.schema.x", "event_version": "v1", "payload": {"a": 5}});
+    let good = json!({"event_type": "big.schema.x", "event_version": "v1", "payload": {"a": "x"}});
+    let (_, b) = call(&s, "POST", "/validate", Some(bad.clone())).await;
+    assert_eq!(b["valid"], false, "{b}");
+    let (_, b) = call(&s, "POST", "/validate", Some(good.clone())).await;
+    assert_eq!(b["valid"], true, "{b}");
+    let (_, _, text) = send(
+        &s,
+        "POST",
+        "/validate/batch",
+        &[],
+        format!("{good}\n{bad}\n").into_bytes(),
+    )
+    .await;
+    let b: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        (b["valid"].clone(), b["invalid"].clone()),
+        (json!(1), json!(1)),
+        "{b}"
+    );
+}
+
 contract!(
+    large_schemas_validate_off_the_workers,
     hostile_inputs_are_refused_up_front,
     latest_with_deleted_sees_soft_deleted,
     timeouts_answer_json_and_registrations_complete,
