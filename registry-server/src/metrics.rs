@@ -4,7 +4,7 @@
 //! not need a metrics framework, and this keeps the request path to one
 //! short-held mutex.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,9 +29,16 @@ struct RouteStats {
     sum: f64,
 }
 
+/// The methods counted by name; any other is `OTHER` (a label set clients cannot grow).
+const METHODS: [&str; 8] = [
+    "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "OTHER",
+];
+
 #[derive(Debug, Default)]
 pub struct Metrics {
-    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+    /// By route, then by method index: the request path looks up by `&str`
+    /// and allocates only the first time a route is seen.
+    routes: Mutex<HashMap<Box<str>, [RouteStats; METHODS.len()]>>,
     registrations: AtomicU64,
     refusals: AtomicU64,
     valid: AtomicU64,
@@ -52,13 +59,18 @@ impl Metrics {
         self.invalid.fetch_add(invalid, Ordering::Relaxed);
     }
 
-    fn request(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    fn request(&self, route: &str, method: usize, status: u16, seconds: f64) {
         let mut routes = self
             .routes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let key = (route.to_owned(), method.to_owned());
-        let stats = routes.entry(key).or_default();
+        if !routes.contains_key(route) {
+            routes.insert(route.into(), Default::default());
+        }
+        let Some(by_method) = routes.get_mut(route) else {
+            return;
+        };
+        let stats = &mut by_method[method.min(METHODS.len() - 1)];
         *stats.by_status.entry(status).or_default() += 1;
         for (b, le) in stats.buckets.iter_mut().zip(BUCKETS) {
             if seconds <= le {
@@ -72,10 +84,20 @@ impl Metrics {
     /// The text exposition format (version 0.0.4).
     pub fn render(&self, cache: (u64, u64), cached: (usize, usize)) -> String {
         let mut out = String::new();
-        let routes = self
+        let guard = self
             .routes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let routes: BTreeMap<(&str, &str), &RouteStats> = guard
+            .iter()
+            .flat_map(|(route, by_method)| {
+                by_method
+                    .iter()
+                    .zip(METHODS)
+                    .filter(|(s, _)| s.count > 0)
+                    .map(move |(s, m)| ((&**route, m), s))
+            })
+            .collect();
         out.push_str("# HELP evreg_http_requests_total HTTP requests by route, method and status.\n# TYPE evreg_http_requests_total counter\n");
         for ((route, method), s) in routes.iter() {
             for (status, n) in &s.by_status {
@@ -101,6 +123,7 @@ impl Metrics {
             );
         }
         drop(routes);
+        drop(guard);
         let counters = [
             (
                 "evreg_registrations_total",
@@ -146,16 +169,12 @@ impl Metrics {
 
 /// Counts and times every request, and answers 503 for one that outlives the request timeout.
 pub async fn observe(State(s): State<Shared>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().cloned();
     // Known methods only: a label set a client can grow without bound is a memory leak.
-    let method = match req.method().as_str() {
-        m @ ("GET" | "POST" | "PUT" | "DELETE" | "HEAD" | "OPTIONS" | "PATCH") => m,
-        _ => "OTHER",
-    }
-    .to_owned();
+    let method = METHODS
+        .iter()
+        .position(|m| *m == req.method().as_str())
+        .unwrap_or(METHODS.len() - 1);
     let start = Instant::now();
     let limit = s.limits.request_timeout;
     let resp = match tokio::time::timeout(limit, next.run(req)).await {
@@ -165,12 +184,13 @@ pub async fn observe(State(s): State<Shared>, req: Request, next: Next) -> Respo
     };
     let seconds = start.elapsed().as_secs_f64();
     let status = resp.status().as_u16();
-    s.metrics.request(&route, &method, status, seconds);
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    s.metrics.request(route, method, status, seconds);
     // Every request at debug; failures the server caused at warn.
     if status >= 500 {
-        tracing::warn!(%method, %route, status, ms = seconds * 1e3, "request failed");
+        tracing::warn!(method = METHODS[method], %route, status, ms = seconds * 1e3, "request failed");
     } else {
-        tracing::debug!(%method, %route, status, ms = seconds * 1e3, "request");
+        tracing::debug!(method = METHODS[method], %route, status, ms = seconds * 1e3, "request");
     }
     resp
 }
