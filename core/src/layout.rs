@@ -151,22 +151,35 @@ pub struct RegistryDocument {
     pub references: Vec<(String, String)>,
 }
 
-/// The `$ref` strings of a document, outside its `const`/`enum`/`examples` values.
-fn ref_strings(v: &Value, out: &mut Vec<String>, depth: usize) {
+/// The `$ref` strings of a document, outside its `const`/`enum`/`examples`/
+/// `default` values. `names` is true for an object whose keys are names
+/// (`properties`, `$defs`, ...), not keywords: a property called `default`
+/// is a schema like any other.
+fn ref_strings(v: &Value, out: &mut Vec<String>, depth: usize, names: bool) {
     if depth > MAX_DEPTH {
         return;
     }
     match v {
+        Value::Object(m) if names => {
+            for child in m.values() {
+                ref_strings(child, out, depth + 1, false);
+            }
+        }
         Value::Object(m) => {
             for (k, child) in m {
                 match (k.as_str(), child) {
                     ("$ref", Value::String(r)) => out.push(r.clone()),
                     ("const" | "enum" | "examples" | "default", _) => {}
-                    _ => ref_strings(child, out, depth + 1),
+                    (
+                        "properties" | "patternProperties" | "$defs" | "definitions"
+                        | "dependentSchemas",
+                        _,
+                    ) => ref_strings(child, out, depth + 1, true),
+                    _ => ref_strings(child, out, depth + 1, false),
                 }
             }
         }
-        Value::Array(a) => a.iter().for_each(|c| ref_strings(c, out, depth + 1)),
+        Value::Array(a) => a.iter().for_each(|c| ref_strings(c, out, depth + 1, false)),
         _ => {}
     }
 }
@@ -201,7 +214,7 @@ pub fn registry_documents(
     let mut edges: Vec<Vec<(String, usize)>> = Vec::with_capacity(docs.len());
     for (uri, value) in &docs {
         let mut refs = Vec::new();
-        ref_strings(value, &mut refs, 0);
+        ref_strings(value, &mut refs, 0, false);
         let mut named: Vec<(String, usize)> = Vec::new();
         for r in refs {
             let name = r.split('#').next().unwrap_or_default().to_owned();

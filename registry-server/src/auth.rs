@@ -114,9 +114,14 @@ pub fn may_see(grant: Option<&Grant>, subject: &str) -> bool {
 
 /// The role a request needs.
 fn required(method: &Method, path: &str, query: &str) -> Role {
-    let permanent = query
-        .split('&')
-        .any(|kv| kv.eq_ignore_ascii_case("permanent=true"));
+    // Decoded as the handlers decode it (`permanent=%74rue` is `true` too).
+    let permanent = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .map(|pairs| {
+            pairs
+                .iter()
+                .any(|(k, v)| k == "permanent" && v.eq_ignore_ascii_case("true"))
+        })
+        .unwrap_or(true);
     let reads = method == Method::GET
         || method == Method::HEAD
         || path.starts_with("/compatibility/")

@@ -364,6 +364,21 @@ fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Reference
 }
 
 impl SchemaRequest {
+    /// A token limited to subject prefixes may name only its own subjects in `references`.
+    fn references_allowed(&self, grant: &MaybeGrant) -> Result<(), ApiError> {
+        match self
+            .references
+            .iter()
+            .find(|r| !crate::auth::may_see(grant.as_ref().map(|g| &g.0), &r.subject))
+        {
+            Some(r) => Err(ApiError::Forbidden(format!(
+                "This token may not reference subject {:?}",
+                r.subject
+            ))),
+            None => Ok(()),
+        }
+    }
+
     fn read(body: &Body) -> Result<SchemaRequest, ApiError> {
         let req: SchemaRequest = body.parse()?;
         if let Some(t) = req
@@ -395,16 +410,7 @@ pub async fn register(
     crate::valid_subject(&subject)?;
     let req = SchemaRequest::read(&body)?;
     // A reference pins the version it names (it cannot be deleted after), so it needs the same reach as a write.
-    if let Some(r) = req
-        .references
-        .iter()
-        .find(|r| !crate::auth::may_see(grant.as_ref().map(|g| &g.0), &r.subject))
-    {
-        return Err(ApiError::Forbidden(format!(
-            "This token may not reference subject {:?}",
-            r.subject
-        )));
-    }
+    req.references_allowed(&grant)?;
     let new = s.candidate(&subject, &req.schema, req.references).await?;
     // Like Confluent, a negative or zero id or version means "not given".
     let (id, version) = (req.id.filter(|i| *i > 0), req.version.filter(|v| *v > 0));
@@ -421,11 +427,13 @@ pub async fn register(
 /// `POST /subjects/{s}`: is this schema already registered under the subject?
 pub async fn lookup(
     State(s): State<Shared>,
+    grant: MaybeGrant,
     P(subject): P<String>,
     q: Flags,
     body: Body,
 ) -> Result<Response, ApiError> {
     let req = SchemaRequest::read(&body)?;
+    req.references_allowed(&grant)?;
     let new = s.candidate(&subject, &req.schema, req.references).await?;
     let wanted = crate::Content::new(new.set.document(0), new.references);
     let versions = versions_of(&s, &subject, flag(&q.deleted)).await?;
@@ -450,12 +458,14 @@ pub async fn lookup(
 /// Checks a candidate against the chosen versions under the subject's settings.
 async fn compatibility(
     s: &AppState,
+    grant: &MaybeGrant,
     subject: &str,
     version: Option<&str>,
     body: &Body,
     verbose: bool,
 ) -> Result<Response, ApiError> {
     let req = SchemaRequest::read(body)?;
+    req.references_allowed(grant)?;
     let candidate = s.candidate(subject, &req.schema, req.references).await?;
     let versions = s.versions(subject).await?;
     let (mode, policy) = s.effective_config(subject).await?;
@@ -503,20 +513,30 @@ async fn compatibility(
 
 pub async fn compatibility_all(
     State(s): State<Shared>,
+    grant: MaybeGrant,
     P(subject): P<String>,
     q: Flags,
     body: Body,
 ) -> Result<Response, ApiError> {
-    compatibility(&s, &subject, None, &body, flag(&q.verbose)).await
+    compatibility(&s, &grant, &subject, None, &body, flag(&q.verbose)).await
 }
 
 pub async fn compatibility_one(
     State(s): State<Shared>,
+    grant: MaybeGrant,
     P((subject, version)): P<(String, String)>,
     q: Flags,
     body: Body,
 ) -> Result<Response, ApiError> {
-    compatibility(&s, &subject, Some(&version), &body, flag(&q.verbose)).await
+    compatibility(
+        &s,
+        &grant,
+        &subject,
+        Some(&version),
+        &body,
+        flag(&q.verbose),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -702,17 +722,22 @@ pub async fn delete_subject_mode(
     Ok(json_response(json!({"mode": m})))
 }
 
-/// Refuses to delete a version other schemas reference (42206).
-async fn unreferenced(s: &AppState, subject: &str, versions: &[i64]) -> Result<(), ApiError> {
-    for v in versions {
-        let by = s.store.referenced_by(subject, *v).await?;
-        if !by.is_empty() {
-            return Err(ApiError::ReferenceExists(format!(
-                "One or more references exist to the schema {{subject={subject},version={v}}}: schema ids {by:?}"
-            )));
-        }
-    }
-    Ok(())
+/// Deletes under the subject's lock, refusing (42206) when a live schema references a version.
+async fn delete_versions(
+    s: &AppState,
+    subject: &str,
+    version: Option<i64>,
+    permanent: bool,
+) -> Result<Vec<i64>, ApiError> {
+    let mut tx = s.store.begin_register(subject).await?;
+    let outcome = tx.delete(version, permanent).await?;
+    tx.commit().await?;
+    s.wrote(subject);
+    outcome.map_err(|(v, by)| {
+        ApiError::ReferenceExists(format!(
+            "One or more references exist to the schema {{subject={subject},version={v}}}: schema ids {by:?}"
+        ))
+    })
 }
 
 /// `DELETE /subjects/{s}`: soft-deletes every version; `permanent=true` then removes them for good.
@@ -726,16 +751,7 @@ pub async fn delete_subject(
     if permanent && s.store.has(&subject, None, 0).await? {
         return Err(ApiError::SubjectNotSoftDeleted(subject));
     }
-    let candidates: Vec<i64> = s
-        .store
-        .versions(&subject, true)
-        .await?
-        .iter()
-        .map(|v| v.version)
-        .collect();
-    unreferenced(&s, &subject, &candidates).await?;
-    let deleted = s.store.delete(&subject, None, permanent).await?;
-    s.wrote(&subject);
+    let deleted = delete_versions(&s, &subject, None, permanent).await?;
     if deleted.is_empty() {
         return Err(ApiError::SubjectNotFound(subject));
     }
@@ -757,9 +773,7 @@ pub async fn delete_version(
     if permanent && s.store.has(&subject, Some(n), 0).await? {
         return Err(ApiError::VersionNotSoftDeleted(subject, n));
     }
-    unreferenced(&s, &subject, &[n]).await?;
-    let deleted = s.store.delete(&subject, Some(n), permanent).await?;
-    s.wrote(&subject);
+    let deleted = delete_versions(&s, &subject, Some(n), permanent).await?;
     match deleted.first() {
         Some(v) => Ok(json_response(json!(v))),
         None if s.store.has(&subject, None, 0).await? || s.store.has(&subject, None, 1).await? => {

@@ -513,43 +513,51 @@ impl AppState {
             });
         }
         let live = tx.live().await?;
-        let explicit = match explicit {
+        let (want_id, want_version) = match explicit {
             Some((id, version)) if import => {
-                let id = match id {
-                    Some(id) => {
-                        if !(1..=i64::from(i32::MAX)).contains(&id) {
-                            return Err(ApiError::BadRequest(format!(
-                                "id {id}: schema ids are between 1 and 2^31-1 (clients carry them as 4-byte integers)"
+                if let Some(id) = id {
+                    if !(1..=i64::from(i32::MAX)).contains(&id) {
+                        return Err(ApiError::BadRequest(format!(
+                            "id {id}: schema ids are between 1 and 2^31-1 (clients carry them as 4-byte integers)"
+                        )));
+                    }
+                    if let Some(existing) = tx.id_of(&hash).await? {
+                        if existing != id {
+                            return Err(ApiError::OperationNotPermitted(format!(
+                                "This content is already stored with id {existing}, not {id}"
                             )));
                         }
-                        if let Some(existing) = tx.id_of(&hash).await? {
-                            if existing != id {
-                                return Err(ApiError::OperationNotPermitted(format!(
-                                    "This content is already stored with id {existing}, not {id}"
-                                )));
-                            }
-                        }
-                        if let Some(other) = tx.content(id).await? {
-                            if other.hash != hash {
-                                return Err(ApiError::OperationNotPermitted(format!(
-                                    "Schema id {id} is already taken by other content"
-                                )));
-                            }
-                        }
-                        id
                     }
-                    None => tx.id_of(&hash).await?.unwrap_or_default(),
-                };
-                let version = version.unwrap_or_else(|| live.last().map_or(1, |v| v.version + 1));
-                if !(1..=i64::from(i32::MAX)).contains(&version)
-                    || live.iter().any(|v| v.version == version)
-                {
-                    return Err(ApiError::InvalidVersion(version.to_string()));
+                    if let Some(other) = tx.content(id).await? {
+                        if other.hash != hash {
+                            return Err(ApiError::OperationNotPermitted(format!(
+                                "Schema id {id} is already taken by other content"
+                            )));
+                        }
+                    }
                 }
-                (id > 0).then_some((id, version))
+                if let Some(version) = version {
+                    // Any version ever used, deleted or not, stays used.
+                    if !(1..=i64::from(i32::MAX)).contains(&version)
+                        || tx.version_taken(version).await?
+                    {
+                        return Err(ApiError::InvalidVersion(version.to_string()));
+                    }
+                }
+                (id, version)
             }
-            _ => None,
+            _ => (None, None),
         };
+        // References are read again under a shared lock on their subjects: a
+        // permanent delete cannot slip in between this check and the commit.
+        for r in &content.references {
+            if !tx.reference_exists(&r.subject, r.version).await? {
+                return Err(ApiError::InvalidSchema(format!(
+                    "references: {} version {} (named {:?}) does not exist",
+                    r.subject, r.version, r.name
+                )));
+            }
+        }
         if !import && !live.is_empty() && mode != Mode::None {
             let mut sets = Vec::with_capacity(live.len() + 1);
             for v in live.iter() {
@@ -596,7 +604,7 @@ impl AppState {
                 return Err(ApiError::Incompatible(text, body));
             }
         }
-        let (id, version) = tx.insert(&content, explicit).await?;
+        let (id, version) = tx.insert(&content, want_id, want_version).await?;
         tx.commit().await?;
         self.cache.invalidate(subject);
         self.metrics.registration();

@@ -110,6 +110,10 @@ pub fn canonical(v: &serde_json::Value) -> String {
     sort(v).to_string()
 }
 
+/// Ids of schemas, registered as live versions, that reference version `$2` of subject `$1`.
+const REFERENCED_BY: &str = "SELECT DISTINCT r.schema_id FROM schema_references r \
+     JOIN subject_versions v ON v.schema_id = r.schema_id AND v.deleted = 0 \
+     WHERE r.subject = $1 AND r.version = $2 ORDER BY r.schema_id";
 const SCHEMA: &str = "SELECT schema, hash FROM schemas WHERE id = $1";
 const REFERENCES: &str =
     "SELECT name, subject, version FROM schema_references WHERE schema_id = $1 ORDER BY position";
@@ -274,27 +278,6 @@ impl Store {
         })
     }
 
-    /// Deletes versions of a subject: soft (`deleted = 1`: hidden, ids stay
-    /// readable) or, for soft-deleted ones, permanent (`deleted = 2`: a
-    /// tombstone, so the version number is never handed out again).
-    /// `version = None` means every version. Returns the versions affected.
-    pub async fn delete(
-        &self,
-        subject: &str,
-        version: Option<i64>,
-        permanent: bool,
-    ) -> Result<Vec<i64>, sqlx::Error> {
-        let (from, to): (i64, i64) = if permanent { (1, 2) } else { (0, 1) };
-        let sql = "UPDATE subject_versions SET deleted = $1 WHERE subject = $2 AND deleted = $3 \
-                   AND ($4 IS NULL OR version = $4) RETURNING version";
-        on!(&self.db, p => {
-            let rows = sqlx::query(sql).bind(to).bind(subject).bind(from).bind(version).fetch_all(p).await?;
-            let mut affected: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-            affected.sort_unstable();
-            Ok(affected)
-        })
-    }
-
     /// Whether the subject (or one version of it) exists in the given deletion state (0 live, 1 soft-deleted).
     pub async fn has(
         &self,
@@ -324,11 +307,8 @@ impl Store {
         subject: &str,
         version: i64,
     ) -> Result<Vec<i64>, sqlx::Error> {
-        let sql = "SELECT DISTINCT r.schema_id FROM schema_references r \
-                   JOIN subject_versions v ON v.schema_id = r.schema_id AND v.deleted = 0 \
-                   WHERE r.subject = $1 AND r.version = $2 ORDER BY r.schema_id";
         on!(&self.db, p => {
-            let rows = sqlx::query(sql).bind(subject).bind(version).fetch_all(p).await?;
+            let rows = sqlx::query(REFERENCED_BY).bind(subject).bind(version).fetch_all(p).await?;
             Ok(rows.iter().map(|r| r.get(0)).collect())
         })
     }
@@ -502,19 +482,47 @@ impl Registration {
         })
     }
 
+    /// Whether (subject, version) exists, live or soft-deleted; on
+    /// PostgreSQL this also takes a shared lock on the subject, so a
+    /// permanent delete of what this registration references waits for it.
+    pub async fn reference_exists(
+        &mut self,
+        subject: &str,
+        version: i64,
+    ) -> Result<bool, sqlx::Error> {
+        if let Tx::Postgres(tx) = &mut self.tx {
+            sqlx::query("SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 7215))")
+                .bind(subject)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(self.version_id(subject, version).await?.is_some())
+    }
+
+    /// Whether version `version` of this subject was ever used (live, soft-deleted or a tombstone).
+    pub async fn version_taken(&mut self, version: i64) -> Result<bool, sqlx::Error> {
+        let subject = self.subject.clone();
+        in_tx!(self, tx => {
+            let row = sqlx::query("SELECT 1 FROM subject_versions WHERE subject = $1 AND version = $2")
+                .bind(subject).bind(version).fetch_optional(tx).await?;
+            Ok(row.is_some())
+        })
+    }
+
     /// Stores `content` (once: the same content keeps its id) and adds it as
-    /// the subject's next version, or as `explicit` (id, version) in IMPORT
-    /// mode. Returns (id, version).
+    /// the subject's next version; in IMPORT mode `id` and `version` may be
+    /// given. Returns (id, version).
     pub async fn insert(
         &mut self,
         content: &Content,
-        explicit: Option<(i64, i64)>,
+        id: Option<i64>,
+        version: Option<i64>,
     ) -> Result<(i64, i64), sqlx::Error> {
         let hash = &content.hash;
         let subject = self.subject.clone();
         let postgres = matches!(self.tx, Tx::Postgres(_));
         in_tx!(self, tx => {
-            match explicit.map(|e| e.0) {
+            match id {
                 Some(id) => {
                     sqlx::query("INSERT INTO schemas (id, hash, schema) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                         .bind(id).bind(hash).bind(&*content.schema).execute(&mut *tx).await?;
@@ -533,15 +541,14 @@ impl Registration {
                     }
                 }
             }
-            let (id, fresh): (i64, bool) = {
+            let (stored_id, fresh): (i64, bool) = {
                 let row = sqlx::query("SELECT id, NOT EXISTS (SELECT 1 FROM schema_references WHERE schema_id = schemas.id) FROM schemas WHERE hash = $1")
                     .bind(hash).fetch_one(&mut *tx).await?;
                 (row.get(0), row.get(1))
             };
-            if let Some((want, _)) = explicit {
-                if want != id {
-                    return Err(sqlx::Error::Protocol(format!("schema id {want} is taken by other content (this content has id {id})")));
-                }
+            let (want, id) = (id, stored_id);
+            if want.is_some_and(|w| w != id) {
+                return Err(sqlx::Error::Protocol(format!("schema id {want:?} is taken by other content (this content has id {id})")));
             }
             if fresh {
                 for (i, r) in content.references.iter().enumerate() {
@@ -550,8 +557,8 @@ impl Registration {
                         .execute(&mut *tx).await?;
                 }
             }
-            let version: i64 = match explicit {
-                Some((_, v)) => v,
+            let version: i64 = match version {
+                Some(v) => v,
                 // Deleted versions count too: a version number is never reused.
                 None => sqlx::query("SELECT COALESCE(MAX(version), 0) + 1 FROM subject_versions WHERE subject = $1")
                     .bind(&subject).fetch_one(&mut *tx).await?.get(0),
@@ -559,6 +566,36 @@ impl Registration {
             sqlx::query("INSERT INTO subject_versions (subject, version, schema_id) VALUES ($1, $2, $3)")
                 .bind(&subject).bind(version).bind(id).execute(&mut *tx).await?;
             Ok((id, version))
+        })
+    }
+
+    /// Deletes versions of this subject, soft (`deleted = 1`: hidden, ids
+    /// stay readable) or, for soft-deleted ones, permanent (`deleted = 2`: a
+    /// tombstone, so the number is never handed out again); `version = None`
+    /// means every version. Refused when a
+    /// live schema references one of them: then answers the first such
+    /// (version, referencing ids) and changes nothing. Runs under the
+    /// subject's lock, so no registration adds a reference in between.
+    pub async fn delete(
+        &mut self,
+        version: Option<i64>,
+        permanent: bool,
+    ) -> Result<Result<Vec<i64>, (i64, Vec<i64>)>, sqlx::Error> {
+        let subject = self.subject.clone();
+        let (from, to): (i64, i64) = if permanent { (1, 2) } else { (0, 1) };
+        in_tx!(self, tx => {
+            let rows = sqlx::query("SELECT version FROM subject_versions WHERE subject = $1 AND deleted = $2 AND ($3 IS NULL OR version = $3) ORDER BY version")
+                .bind(&subject).bind(from).bind(version).fetch_all(&mut *tx).await?;
+            let candidates: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+            for v in &candidates {
+                let by = sqlx::query(REFERENCED_BY).bind(&subject).bind(*v).fetch_all(&mut *tx).await?;
+                if !by.is_empty() {
+                    return Ok(Err((*v, by.iter().map(|r| r.get(0)).collect())));
+                }
+            }
+            sqlx::query("UPDATE subject_versions SET deleted = $1 WHERE subject = $2 AND deleted = $3 AND ($4 IS NULL OR version = $4)")
+                .bind(to).bind(&subject).bind(from).bind(version).execute(&mut *tx).await?;
+            Ok(Ok(candidates))
         })
     }
 

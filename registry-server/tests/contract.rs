@@ -1503,7 +1503,60 @@ async fn large_schemas_validate_off_the_workers(s: AppState) {
     );
 }
 
+/// IMPORT keeps a given version even without an id, and never reuses a deleted one.
+async fn import_versions_are_kept_and_never_reused(s: AppState) {
+    call(
+        &s,
+        "PUT",
+        "/mode/imp.ver.x",
+        Some(json!({"mode": "IMPORT"})),
+    )
+    .await;
+    let mut v5 = schema(json!({"type": "string"}));
+    v5["version"] = json!(5);
+    let (st, b) = call(&s, "POST", "/subjects/imp.ver.x/versions", Some(v5)).await;
+    assert_eq!(
+        (st, b["version"].clone()),
+        (StatusCode::OK, json!(5)),
+        "{b}"
+    );
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/imp.ver.x/versions",
+        Some(schema(json!({"type": "integer"}))),
+    )
+    .await;
+    assert_eq!(
+        (st, b["version"].clone()),
+        (StatusCode::OK, json!(6)),
+        "{b}"
+    );
+    call(&s, "DELETE", "/subjects/imp.ver.x/versions/6", None).await;
+    let mut again6 = schema(json!({"type": "boolean"}));
+    again6["version"] = json!(6);
+    let (st, b) = call(&s, "POST", "/subjects/imp.ver.x/versions", Some(again6)).await;
+    assert_eq!(
+        (st, b["error_code"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!(42202)),
+        "{b}"
+    );
+    let (st, b) = call(
+        &s,
+        "POST",
+        "/subjects/imp.ver.x/versions",
+        Some(schema(json!({"type": "boolean"}))),
+    )
+    .await;
+    assert_eq!(
+        (st, b["version"].clone()),
+        (StatusCode::OK, json!(7)),
+        "after a soft delete the next version is still new: {b}"
+    );
+}
+
 contract!(
+    import_versions_are_kept_and_never_reused,
     large_schemas_validate_off_the_workers,
     hostile_inputs_are_refused_up_front,
     latest_with_deleted_sees_soft_deleted,
