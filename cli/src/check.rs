@@ -211,27 +211,10 @@ fn check_against(
     let latest = held.iter().copied().max().unwrap_or(0);
     for v in &s.versions {
         let Some(set) = &v.schema else { continue };
-        let local = set.document(0);
         let file = v.path.display().to_string();
-        if u64::from(v.number) <= latest {
-            if !held.contains(&u64::from(v.number)) {
-                continue; // deleted in the registry
-            }
-            let (id, remote) = registry.version(key, u64::from(v.number))?;
-            if &remote != local {
-                problems.push(Problem {
-                    file,
-                    line: 1,
-                    kind: "edited-version",
-                    message: format!(
-                        "differs from what the registry holds as {key} version {} (id {id}); published versions are immutable: add a new version instead",
-                        v.number
-                    ),
-                });
-            }
-            continue;
-        }
-        // Shared files must already be in the registry: the check names them by version.
+        let number = u64::from(v.number);
+        // Published (in any version of the subject, whatever its number) and unchanged?
+        // Shared files first: a version names them by the registry's versions.
         let mut found: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
         let mut body = Value::Null;
         let mut missing = None;
@@ -258,6 +241,27 @@ fn check_against(
                     break;
                 }
             }
+        }
+        let published = missing.is_none()
+            && registry
+                .post(&format!("/subjects/{}", segment(key)), &body)?
+                .ok();
+        if published {
+            continue;
+        }
+        if number <= latest {
+            if held.contains(&number) {
+                let (id, _) = registry.version(key, number)?;
+                problems.push(Problem {
+                    file,
+                    line: 1,
+                    kind: "edited-version",
+                    message: format!(
+                        "differs from every version the registry holds for {key} (its version {number} is id {id}); published versions are immutable: add a new version instead"
+                    ),
+                });
+            }
+            continue; // otherwise deleted in the registry
         }
         if let Some(shared) = missing {
             problems.push(Problem {

@@ -677,3 +677,42 @@ fn logs_can_be_json_lines() {
         "{line}"
     );
 }
+
+/// `check --against` recognises published versions by content, not by number:
+/// a registry that numbers them differently is no edit.
+#[test]
+fn check_against_matches_versions_by_content() {
+    let dir = temp("numbering");
+    let server = Server::start(&format!("sqlite://{}", dir.join("n.db").display()), &[]);
+    // The registry's version 1 of the key was something else, since deleted.
+    let key = "auth.user.created";
+    let (st, _) = post(
+        &format!("{}/subjects/{key}/versions", server.url),
+        "POST",
+        &schema(json!({"type": "null"})),
+    );
+    assert_eq!(st, 200);
+    let _ = agent()
+        .delete(format!("{}/subjects/{key}/versions/1", server.url))
+        .call()
+        .expect("delete");
+    let (code, text) = evreg(&[
+        "push",
+        seed().to_str().expect("utf-8"),
+        "--registry",
+        &server.url,
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("auth.user.created v1: note: the registry numbers it version 2"),
+        "{text}"
+    );
+    let (code, text) = evreg(&[
+        "check",
+        seed().to_str().expect("utf-8"),
+        "--against",
+        &server.url,
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
