@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::load::{Disk, read_json};
-use crate::remote::{Registry, segment, token};
+use crate::remote::{Registry, schema_body, segment, token};
 use crate::{Format, exit};
 use evreg_core::layout::registry_documents;
 
@@ -219,14 +219,7 @@ fn check_against(
         let mut body = Value::Null;
         let mut missing = None;
         for doc in registry_documents(&Disk, root, set).map_err(|e| anyhow!("{e}"))? {
-            let references: Vec<Value> = doc
-                .references
-                .iter()
-                .map(|(name, target)| {
-                    serde_json::json!({"name": name, "subject": target, "version": found.get(target).copied().unwrap_or(0)})
-                })
-                .collect();
-            let this = serde_json::json!({"schemaType": "JSON", "schema": doc.schema.to_string(), "references": references});
+            let this = schema_body(&doc, &found);
             let Some(shared) = &doc.subject else {
                 body = this;
                 continue;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow};
 use evreg_codegen::write_if_changed;
 use evreg_core::RoutingKey;
+use evreg_server::store::sha256_hex;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::exit;
 use crate::remote::{Registry, token};
@@ -62,7 +62,7 @@ pub fn run(a: &PullArgs, out: &mut dyn Write) -> Result<i32> {
             let text = format!("{}\n", serde_json::to_string_pretty(&schema)?);
             write_if_changed(&a.out.join(subject), &text).map_err(|e| anyhow!("{e}"))?;
             lock.push(
-                json!({"subject": subject, "version": version, "id": id, "sha256": sha256(&text)}),
+                json!({"subject": subject, "version": version, "id": id, "sha256": sha256_hex(text.as_bytes())}),
             );
             continue;
         }
@@ -72,11 +72,7 @@ pub fn run(a: &PullArgs, out: &mut dyn Write) -> Result<i32> {
             let text = format!("{}\n", serde_json::to_string_pretty(&schema)?);
             let path = a.out.join(subject).join(format!("v{version}.json"));
             write_if_changed(&path, &text).map_err(|e| anyhow!("{e}"))?;
-            let sha256: String = Sha256::digest(text.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            lock.push(json!({"subject": subject, "version": version, "id": id, "sha256": sha256}));
+            lock.push(json!({"subject": subject, "version": version, "id": id, "sha256": sha256_hex(text.as_bytes())}));
         }
     }
     // The lock file last: it names only files already in place.
@@ -99,13 +95,6 @@ pub fn run(a: &PullArgs, out: &mut dyn Write) -> Result<i32> {
         )?;
     }
     Ok(exit::OK)
-}
-
-fn sha256(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// A subject named like a relative `.json` path inside the directory (`common/money.json`).

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
 use evreg_core::layout::{SchemaDir, registry_documents};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::exit;
 use crate::load::Disk;
-use crate::remote::{Registry, segment, token};
+use crate::remote::{Registry, schema_body, segment, token};
 
 #[derive(Debug, clap::Args)]
 pub struct PushArgs {
@@ -54,14 +54,12 @@ pub fn run(a: &PushArgs, out: &mut dyn Write) -> Result<i32> {
             let docs = registry_documents(&Disk, &layout.root, set).map_err(|e| anyhow!("{e}"))?;
             let mut outcome = None;
             for doc in docs {
-                let mut references = Vec::new();
-                for (name, target) in &doc.references {
-                    let version = shared.get(target).copied().ok_or_else(|| {
-                        anyhow!("{target} was not pushed before it was referenced")
-                    })?;
-                    references.push(json!({"name": name, "subject": target, "version": version}));
+                if let Some((_, target)) =
+                    doc.references.iter().find(|(_, t)| !shared.contains_key(t))
+                {
+                    bail!("{target} was not pushed before it was referenced");
                 }
-                let body = json!({"schemaType": "JSON", "schema": doc.schema.to_string(), "references": references});
+                let body = schema_body(&doc, &shared);
                 match &doc.subject {
                     Some(subject) => match push_one(&registry, subject, &body)? {
                         Outcome::New(_, version) | Outcome::Unchanged(_, version) => {

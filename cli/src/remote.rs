@@ -37,16 +37,23 @@ impl Answer {
 }
 
 /// Escapes a subject for a URL path segment.
-pub fn segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+pub use evreg_server::path_segment as segment;
+
+/// The register/lookup body for one document of a version: its schema, and
+/// its references named by the registry versions `versions` gives their
+/// subjects (0 for one not known, which the registry refuses).
+pub fn schema_body(
+    doc: &evreg_core::layout::RegistryDocument,
+    versions: &std::collections::HashMap<String, u64>,
+) -> Value {
+    let references: Vec<Value> = doc
+        .references
+        .iter()
+        .map(|(name, target)| {
+            serde_json::json!({"name": name, "subject": target, "version": versions.get(target).copied().unwrap_or(0)})
+        })
+        .collect();
+    serde_json::json!({"schemaType": "JSON", "schema": doc.schema.to_string(), "references": references})
 }
 
 impl Registry {

@@ -16,7 +16,6 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::{ApiError, AppState, Shared};
 
@@ -59,10 +58,7 @@ struct TokensFile {
 
 /// The hex SHA-256 a tokens file stores for `token`.
 pub fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::store::sha256_hex(token.as_bytes())
 }
 
 impl Tokens {

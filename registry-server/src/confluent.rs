@@ -407,7 +407,6 @@ pub async fn register(
     P(subject): P<String>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    crate::valid_subject(&subject)?;
     let req = SchemaRequest::read(&body)?;
     // A reference pins the version it names (it cannot be deleted after), so it needs the same reach as a write.
     req.references_allowed(&grant)?;

@@ -309,11 +309,7 @@ pub async fn topology(
         return Err(ApiError::SubjectNotFound(key.as_str().to_owned()));
     };
     let routes = config.routes(&key);
-    let mut queues: Vec<&str> = routes.iter().map(|r| r.queue).collect();
-    queues.dedup();
-    let mut consumers: Vec<&str> = routes.iter().flat_map(|r| r.consumers.clone()).collect();
-    consumers.sort_unstable();
-    consumers.dedup();
+    let (queues, consumers) = crate::reach(&routes);
     let dead_letter: Vec<Value> = config
         .queues
         .iter()

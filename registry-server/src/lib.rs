@@ -245,6 +245,21 @@ fn in_file(file: &str, e: ApiError) -> ApiError {
     }
 }
 
+/// The queues routes reach, in binding order without repeats, and the
+/// services consuming them, sorted.
+fn reach<'a>(routes: &[evreg_core::config::Route<'a>]) -> (Vec<&'a str>, Vec<&'a str>) {
+    let mut queues: Vec<&str> = Vec::new();
+    for r in routes {
+        if !queues.contains(&r.queue) {
+            queues.push(r.queue);
+        }
+    }
+    let mut consumers: Vec<&str> = routes.iter().flat_map(|r| r.consumers.clone()).collect();
+    consumers.sort_unstable();
+    consumers.dedup();
+    (queues, consumers)
+}
+
 /// What a registration did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Registered {
@@ -262,7 +277,7 @@ pub struct NewSchema {
 }
 
 /// A subject may be any name of 1 to 255 bytes without control characters.
-pub fn valid_subject(subject: &str) -> Result<(), ApiError> {
+fn valid_subject(subject: &str) -> Result<(), ApiError> {
     if subject.trim().is_empty() || subject.len() > 255 || subject.chars().any(char::is_control) {
         return Err(ApiError::InvalidSubject(subject.chars().take(80).collect()));
     }
@@ -272,15 +287,21 @@ pub fn valid_subject(subject: &str) -> Result<(), ApiError> {
 /// The URI a subject's version is known by inside schema sets; references
 /// resolve relative to it. The subject is percent-encoded: any name makes a URI.
 fn version_uri(subject: &str, version: i64) -> String {
-    let mut segment = String::with_capacity(subject.len());
-    for b in subject.bytes() {
+    let segment = path_segment(subject);
+    format!("https://evreg.invalid/subjects/{segment}/versions/{version}/schema.json")
+}
+
+/// `s` percent-encoded as one URL path segment (RFC 3986 unreserved characters kept).
+pub fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            segment.push(b as char);
+            out.push(b as char);
         } else {
-            segment.push_str(&format!("%{b:02X}"));
+            out.push_str(&format!("%{b:02X}"));
         }
     }
-    format!("https://evreg.invalid/subjects/{segment}/versions/{version}/schema.json")
+    out
 }
 
 /// Parses a schema text as a schema set rooted at `uri` (its references not added yet).
@@ -417,20 +438,18 @@ impl AppState {
         let uri = version_uri(subject, 0);
         let mut set = parse_schema(&uri, text)?;
         add_references(&mut set, &uri, &references, &mut Cached(self)).await?;
-        // Well-formed once its references are in: every `$ref` must resolve.
-        evreg_core::schema::check_well_formed(&set)
-            .map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
-        // It must compile as a validator (every `pattern` a valid regex,
-        // whatever the dialect says of `format: regex`), and stay small when
+        // Well-formed once its references are in (every `$ref` resolves), and
+        // it must compile as a validator (every `pattern` a valid regex,
+        // whatever the dialect says of `format: regex`) and stay small when
         // its `$ref`s are expanded: else `/validate` would fail or take
         // exponential time on it later.
+        evreg_core::schema::Validator::new(&set)
+            .map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
         if set.expanded_size(MAX_EXPANDED_NODES).is_none() {
             return Err(ApiError::InvalidSchema(format!(
                 "expands to more than {MAX_EXPANDED_NODES} schema nodes through its $refs (a chain of anyOf/oneOf/allOf over the same $ref doubles at each step); validating against it would take exponential time"
             )));
         }
-        evreg_core::schema::Validator::compile(&set)
-            .map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
         Ok(NewSchema { set, references })
     }
 
@@ -659,11 +678,7 @@ impl AppState {
     /// topology: who a breaking change would hit.
     fn consumers_of(&self, subject: &str) -> Option<Value> {
         let key: evreg_core::RoutingKey = subject.parse().ok()?;
-        let routes = self.topology.as_ref()?.routes(&key);
-        let mut consumers: Vec<&str> = routes.iter().flat_map(|r| r.consumers.clone()).collect();
-        consumers.sort_unstable();
-        consumers.dedup();
-        let queues: Vec<&str> = routes.iter().map(|r| r.queue).collect();
+        let (queues, consumers) = reach(&self.topology.as_ref()?.routes(&key));
         Some(serde_json::json!({"queues": queues, "consumers": consumers}))
     }
 

@@ -77,7 +77,7 @@ impl Content {
         Content {
             schema: schema.to_string().into(),
             references,
-            hash: h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+            hash: hex(&h.finalize()),
         }
     }
 }
@@ -89,6 +89,16 @@ pub struct VersionId {
     pub version: i64,
     pub id: i64,
     pub deleted: bool,
+}
+
+/// Lower-case hex of bytes.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The hex SHA-256 of `bytes`: how tokens files and lock files name content.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// Canonical JSON: object keys sorted, no insignificant white space. Equal
