@@ -12,7 +12,7 @@ use evreg_core::{Mode, Policy, Report, SchemaSet, Verdict};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::load::{Disk, read_json};
+use crate::load::{Disk, RootArgs, read_json};
 use crate::remote::{Registry, schema_body, segment, token};
 use crate::{Format, exit};
 use evreg_core::layout::registry_documents;
@@ -38,6 +38,8 @@ pub struct CheckArgs {
     /// Treat `unknown` verdicts as passing (by default they fail, with exit code 3).
     #[arg(long)]
     allow_unknown: bool,
+    #[command(flatten)]
+    roots: RootArgs,
 }
 
 /// One problem found, tied to a file (and a line when one is known).
@@ -80,7 +82,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         bail!("{}: not a directory", dir.display());
     }
     // Versions are loaded one routing key at a time, so memory stays flat on large registries.
-    let mut layout = SchemaDir::scan(&Disk, dir).map_err(|e| anyhow!("{e}"))?;
+    let mut layout =
+        SchemaDir::scan_with(&Disk, dir, &args.roots.schema_root).map_err(|e| anyhow!("{e}"))?;
     let mut problems: Vec<Problem> = layout
         .problems
         .iter()
@@ -98,10 +101,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let mut results = Vec::new();
     let mut subjects = std::mem::take(&mut layout.subjects);
     for s in &mut subjects {
-        s.load_versions(&Disk).map_err(|e| anyhow!("{e}"))?;
+        s.load_versions(&Disk, &layout.roots)
+            .map_err(|e| anyhow!("{e}"))?;
         results.push(check_subject(s, &layout, &mut problems)?);
         if let Some(r) = &registry {
-            check_against(r, &layout.root, s, &mut problems)?;
+            check_against(r, &layout, s, &mut problems)?;
         }
         s.unload_versions();
     }
@@ -202,7 +206,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
 /// (under the registry's own settings for the subject).
 fn check_against(
     registry: &Registry,
-    root: &Path,
+    layout: &SchemaDir,
     s: &SubjectDir,
     problems: &mut Vec<Problem>,
 ) -> Result<()> {
@@ -218,7 +222,9 @@ fn check_against(
         let mut found: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
         let mut body = Value::Null;
         let mut missing = None;
-        for doc in registry_documents(&Disk, root, set).map_err(|e| anyhow!("{e}"))? {
+        for doc in registry_documents(&Disk, &layout.root, &layout.roots, set)
+            .map_err(|e| anyhow!("{e}"))?
+        {
             let this = schema_body(&doc, &found);
             let Some(shared) = &doc.subject else {
                 body = this;

@@ -30,6 +30,8 @@ pub struct DiffArgs {
     /// and write one JSON line per case.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["old", "new"])]
     batch: Option<PathBuf>,
+    #[command(flatten)]
+    roots: crate::load::RootArgs,
 }
 
 pub fn parse_mode(s: &str) -> Result<Mode, String> {
@@ -47,8 +49,9 @@ pub fn run(args: &DiffArgs, out: &mut dyn Write) -> Result<i32> {
     let (Some(old_path), Some(new_path)) = (&args.old, &args.new) else {
         bail!("diff needs OLD and NEW schema files, or --batch FILE");
     };
-    let old = load_schema(old_path)?;
-    let new = load_schema(new_path)?;
+    let roots = args.roots.roots();
+    let old = load_schema(&roots, old_path)?;
+    let new = load_schema(&roots, new_path)?;
     let report = check(&old, &new, args.mode, args.policy).map_err(|e| anyhow!("{e}"))?;
     match args.format {
         Format::Json => {
@@ -173,8 +176,12 @@ fn batch_case(line: &str, n: usize, args: &DiffArgs) -> Value {
         Some(Ok(p)) => p,
         Some(Err(e)) => return error(format!("line {n}: field \"policy\": {e}")),
     };
-    let sets = SchemaSet::new("file:///old.json", old)
-        .and_then(|o| Ok((o, SchemaSet::new("file:///new.json", new)?)));
+    let set = |uri: &str, v: Value| -> Result<SchemaSet, evreg_core::SchemaError> {
+        let mut s = SchemaSet::new(uri, v)?;
+        s.add_known_documents()?;
+        Ok(s)
+    };
+    let sets = set("file:///old.json", old).and_then(|o| Ok((o, set("file:///new.json", new)?)));
     let report = match sets.and_then(|(o, nw)| check(&o, &nw, mode, policy)) {
         Ok(r) => r,
         Err(e) => return error(format!("line {n}: {e}")),

@@ -51,6 +51,8 @@ pub struct GenArgs {
     /// Use serde_json::Value, with a warning, where a construct has no Rust type.
     #[arg(long)]
     value_fallback: bool,
+    #[command(flatten)]
+    roots: crate::load::RootArgs,
 }
 
 pub fn run(a: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32> {
@@ -66,6 +68,9 @@ pub fn run(a: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32>
         .value_fallback(a.value_fallback);
     for d in &a.derive {
         c = c.derive(d);
+    }
+    for r in &a.roots.schema_root {
+        c = c.schema_root(r.to_string());
     }
     if let Some(p) = &a.routing_keys {
         c = c.routing_keys(p);

@@ -22,6 +22,8 @@ pub struct PushArgs {
     /// Bearer token (default: $EVREG_TOKEN).
     #[arg(long)]
     token: Option<String>,
+    #[command(flatten)]
+    roots: crate::load::RootArgs,
 }
 
 /// What happened to one version.
@@ -32,7 +34,8 @@ enum Outcome {
 }
 
 pub fn run(a: &PushArgs, out: &mut dyn Write) -> Result<i32> {
-    let layout = SchemaDir::load(&Disk, &a.dir).map_err(|e| anyhow!("{e}"))?;
+    let layout =
+        SchemaDir::load_with(&Disk, &a.dir, &a.roots.schema_root).map_err(|e| anyhow!("{e}"))?;
     if let Some(p) = layout.problems.first() {
         bail!(
             "{}: {} (run `evreg check` first)",
@@ -51,7 +54,8 @@ pub fn run(a: &PushArgs, out: &mut dyn Write) -> Result<i32> {
                 .as_ref()
                 .ok_or_else(|| anyhow!("{}: not loaded", v.path.display()))?;
             // Shared files first, each as a subject of its own the version references.
-            let docs = registry_documents(&Disk, &layout.root, set).map_err(|e| anyhow!("{e}"))?;
+            let docs = registry_documents(&Disk, &layout.root, &layout.roots, set)
+                .map_err(|e| anyhow!("{e}"))?;
             let mut outcome = None;
             for doc in docs {
                 if let Some((_, target)) =

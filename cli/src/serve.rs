@@ -59,6 +59,9 @@ pub struct ServeArgs {
     /// Longest a request may run, in seconds.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
+    /// Schema roots for `--import` (see `evreg check --help`).
+    #[command(flatten)]
+    roots: crate::load::RootArgs,
 }
 
 pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
@@ -83,7 +86,9 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
         );
     }
     let layout = match &a.import {
-        Some(dir) => Some(SchemaDir::load(&Disk, dir).map_err(|e| anyhow!("{e}"))?),
+        Some(dir) => Some(
+            SchemaDir::load_with(&Disk, dir, &a.roots.schema_root).map_err(|e| anyhow!("{e}"))?,
+        ),
         None => None,
     };
     let plan = match &layout {
@@ -100,7 +105,10 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
             let envelope = match &config.envelope {
                 Some(file) => {
                     let base = path.parent().unwrap_or(std::path::Path::new("."));
-                    Some(crate::load::load_schema(&base.join(file))?)
+                    Some(crate::load::load_schema(
+                        &a.roots.roots(),
+                        &base.join(file),
+                    )?)
                 }
                 None => None,
             };
@@ -196,7 +204,7 @@ pub fn import_plan(layout: &SchemaDir) -> Result<Vec<ImportVersion>> {
             plan.push(ImportVersion {
                 subject: s.key.as_str().to_owned(),
                 file: v.path.display().to_string(),
-                documents: registry_documents(&Disk, &layout.root, set)
+                documents: registry_documents(&Disk, &layout.root, &layout.roots, set)
                     .map_err(|e| anyhow!("{e}"))?,
             });
         }

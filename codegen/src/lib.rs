@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use evreg_core::BindingPattern;
 use evreg_core::layout::{self, LoadError, SchemaDir, Source};
+use evreg_core::roots::{Roots, SchemaRoot};
 use evreg_core::schema::SchemaSet;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -731,6 +732,7 @@ pub struct Config {
     out_dir: Option<PathBuf>,
     file_name: Option<String>,
     routing_keys: Option<String>,
+    schema_roots: Vec<SchemaRoot>,
     options: Options,
 }
 
@@ -743,6 +745,17 @@ impl Config {
     /// or a directory written by `evreg pull` (its `evreg.lock` supplies schema ids).
     pub fn schemas_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.schemas_dir = Some(dir.into());
+        self
+    }
+
+    /// Where a `$ref` looks when the files given do not hold its target, like
+    /// protoc's `-I` (repeatable, searched in order): every JSON file under
+    /// `dir` is known by its path and by the `$id`s it declares. `URI=DIR`
+    /// mounts a directory at a URI prefix.
+    pub fn schema_root(mut self, dir: impl AsRef<std::ffi::OsStr>) -> Self {
+        let spec = dir.as_ref().to_string_lossy();
+        self.schema_roots
+            .push(SchemaRoot::parse(&spec).unwrap_or_else(|_| SchemaRoot::dir(dir.as_ref())));
         self
     }
 
@@ -825,9 +838,12 @@ impl Config {
         let opts = self.options()?;
         match (&self.schemas_dir, &self.schema_file) {
             (Some(dir), None) => {
-                let layout = SchemaDir::load(&Disk, dir)?;
+                let layout = SchemaDir::load_with(&Disk, dir, &self.schema_roots)?;
                 let ids = read_lock(dir)?;
                 let mut read = layout.read.clone();
+                if layout.roots.indexed_files() > 0 {
+                    read.extend(layout.roots.list().iter().map(|r| r.dir.clone()));
+                }
                 for s in &layout.subjects {
                     for v in &s.versions {
                         read.extend(
@@ -848,15 +864,19 @@ impl Config {
                 Ok((generate(&layout, &ids, &opts)?, read))
             }
             (None, Some(file)) => {
-                let set = layout::load_schema(&Disk, file)?;
+                let roots = Roots::new(self.schema_roots.clone());
+                let set = roots.load(&Disk, file)?;
                 let stem = file
                     .file_stem()
                     .and_then(|s| s.to_str())
                     .unwrap_or("Schema");
-                let read = set
+                let mut read: Vec<PathBuf> = set
                     .documents()
                     .filter_map(|(u, _)| layout::uri_path(u))
                     .collect();
+                if roots.indexed_files() > 0 {
+                    read.extend(roots.list().iter().map(|r| r.dir.clone()));
+                }
                 Ok((generate_schema(&set, stem, &opts)?, read))
             }
             _ => Err(Error::Config(

@@ -13,6 +13,10 @@ use crate::routing::{BindingPattern, RoutingKey};
 pub struct RegistryConfig {
     /// The envelope schema file, relative to the schema directory.
     pub envelope: Option<String>,
+    /// Where references look beyond the files given (`DIR` or `URI=DIR`,
+    /// relative to the schema directory), like `--schema-root`.
+    #[serde(default)]
+    pub schema_roots: Vec<String>,
     #[serde(default)]
     pub compatibility: CompatibilityConfig,
     #[serde(default)]

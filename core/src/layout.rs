@@ -10,13 +10,12 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::config::RegistryConfig;
+use crate::roots::{Roots, SchemaRoot};
 use crate::routing::RoutingKey;
-use crate::schema::{MAX_DEPTH, SchemaSet};
+use crate::schema::{MAX_DEPTH, SchemaSet, encode_path, percent_decode};
 
 /// Largest file read (a 10 MB schema is fine; a runaway file is not).
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
-/// Most files one schema may pull in through `$ref`.
-const MAX_FILES: usize = 1_000;
 
 /// Where the layout reads files from.
 pub trait Source {
@@ -85,6 +84,7 @@ pub fn file_uri(src: &dyn Source, path: &Path) -> String {
     let s = lexical(&src.absolute(path))
         .to_string_lossy()
         .replace('\\', "/");
+    let s = encode_path(&s);
     if s.starts_with('/') {
         format!("file://{s}")
     } else {
@@ -110,32 +110,13 @@ fn lexical(path: &Path) -> PathBuf {
 /// The path of a `file://` URI.
 pub fn uri_path(uri: &str) -> Option<PathBuf> {
     uri.strip_prefix("file://")
-        .map(|p| PathBuf::from(p.split('#').next().unwrap_or(p)))
+        .map(|p| PathBuf::from(percent_decode(p.split('#').next().unwrap_or(p))))
 }
 
-/// Loads a schema file and every local file its `$ref`s reach.
+/// Loads a schema file and every file its references reach, without schema
+/// roots ([`Roots::load`] with roots).
 pub fn load_schema(src: &dyn Source, path: &Path) -> Result<SchemaSet, LoadError> {
-    let root = read_json(src, path)?;
-    let mut set =
-        SchemaSet::new(&file_uri(src, path), root).map_err(|e| err(path, e.to_string()))?;
-    let mut added = 0;
-    while let Some((uri, file)) = set
-        .missing_documents()
-        .into_iter()
-        .find_map(|u| uri_path(&u).filter(|p| src.is_file(p)).map(|p| (u, p)))
-    {
-        added += 1;
-        if added > MAX_FILES {
-            return Err(err(
-                path,
-                format!("$refs reach more than {MAX_FILES} files"),
-            ));
-        }
-        let value = read_json(src, &file)?;
-        set.add(&uri, value)
-            .map_err(|e| err(&file, e.to_string()))?;
-    }
-    Ok(set)
+    Roots::default().load(src, path)
 }
 
 /// A document as a registry stores it: one schema plus named references to
@@ -151,84 +132,63 @@ pub struct RegistryDocument {
     pub references: Vec<(String, String)>,
 }
 
-/// The `$ref` strings of a document, outside its `const`/`enum`/`examples`/
-/// `default` values. `names` is true for an object whose keys are names
-/// (`properties`, `$defs`, ...), not keywords: a property called `default`
-/// is a schema like any other.
-fn ref_strings(v: &Value, out: &mut Vec<String>, depth: usize, names: bool) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    match v {
-        Value::Object(m) if names => {
-            for child in m.values() {
-                ref_strings(child, out, depth + 1, false);
-            }
-        }
-        Value::Object(m) => {
-            for (k, child) in m {
-                match (k.as_str(), child) {
-                    ("$ref", Value::String(r)) => out.push(r.clone()),
-                    ("const" | "enum" | "examples" | "default", _) => {}
-                    (
-                        "properties" | "patternProperties" | "$defs" | "definitions"
-                        | "dependentSchemas",
-                        _,
-                    ) => ref_strings(child, out, depth + 1, true),
-                    _ => ref_strings(child, out, depth + 1, false),
-                }
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|c| ref_strings(c, out, depth + 1, false)),
-        _ => {}
-    }
-}
-
 /// Splits a version's schema set into the documents a registry stores: each
-/// file its `$ref`s reach, after the files that file refers to, then the
-/// version's own document last. `root` is the schema directory; shared files
-/// must lie inside it, and may not refer to each other in a cycle (a registry
+/// document its references reach, after the documents that one refers to,
+/// then the version's own document last. A document is registered under its
+/// path relative to the schema directory `root`, or to the schema root it was
+/// found in; the standard metaschemas are not registered (a registry knows
+/// them). Documents may not refer to each other in a cycle (a registry
 /// reference names a version that must exist first).
 pub fn registry_documents(
     src: &dyn Source,
     root: &Path,
+    roots: &Roots,
     set: &SchemaSet,
 ) -> Result<Vec<RegistryDocument>, LoadError> {
     let docs: Vec<(&str, &Value)> = set.documents().collect();
-    let root_abs = lexical(&src.absolute(root));
-    let subject_of = |i: usize| -> Result<String, LoadError> {
-        let path = uri_path(docs[i].0).unwrap_or_else(|| PathBuf::from(docs[i].0));
-        let rel = path.strip_prefix(&root_abs).map_err(|_| {
-            err(
-                &path,
-                format!(
-                    "referenced from {} but outside the schema directory {}",
-                    docs[0].0,
-                    root.display()
-                ),
-            )
-        })?;
-        Ok(rel.to_string_lossy().replace('\\', "/"))
-    };
-    // For each document, the documents its $refs name: (name as written, index).
-    let mut edges: Vec<Vec<(String, usize)>> = Vec::with_capacity(docs.len());
-    for (uri, value) in &docs {
-        let mut refs = Vec::new();
-        ref_strings(value, &mut refs, 0, false);
-        let mut named: Vec<(String, usize)> = Vec::new();
-        for r in refs {
-            let name = r.split('#').next().unwrap_or_default().to_owned();
-            if name.is_empty() || named.iter().any(|(n, _)| *n == name) {
-                continue;
-            }
-            let target = crate::schema::resolve_uri(uri, &name);
-            if let Some(j) = docs.iter().position(|(u, _)| *u == target.as_str()) {
-                if docs[j].0 != *uri {
-                    named.push((name, j));
-                }
+    let mut dirs: Vec<(Option<&str>, PathBuf)> = vec![(None, lexical(&src.absolute(root)))];
+    for r in roots.list() {
+        dirs.push((r.prefix.as_deref(), lexical(&src.absolute(&r.dir))));
+    }
+    let root_path = uri_path(docs[0].0).unwrap_or_else(|| PathBuf::from(docs[0].0));
+    let subject_of = |i: usize| -> Result<Option<String>, LoadError> {
+        let uri = docs[i].0;
+        if crate::schema::is_known_document(uri) {
+            return Ok(None);
+        }
+        for (prefix, dir) in &dirs {
+            let rel = match prefix {
+                Some(p) => uri
+                    .strip_prefix(p)
+                    .map(|r| PathBuf::from(percent_decode(r))),
+                None => uri_path(uri).and_then(|p| p.strip_prefix(dir).ok().map(Path::to_path_buf)),
+            };
+            if let Some(rel) = rel {
+                return Ok(Some(rel.to_string_lossy().replace('\\', "/")));
             }
         }
-        edges.push(named);
+        Err(err(
+            &uri_path(uri).unwrap_or_else(|| PathBuf::from(uri)),
+            format!(
+                "referenced from {} but outside the schema directory {} and every schema root",
+                root_path.display(),
+                root.display()
+            ),
+        ))
+    };
+    // For each document, the documents its references name: (name as written, index).
+    let mut edges: Vec<Vec<(String, usize)>> = vec![Vec::new(); docs.len()];
+    for r in set.references() {
+        let name = r.reference.split('#').next().unwrap_or_default();
+        if name.is_empty() || edges[r.at.doc].iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        let target = set
+            .resolve(&r.at, &r.reference)
+            .map_err(|e| err(&root_path, e.to_string()))?;
+        if target.doc != r.at.doc && !crate::schema::is_known_document(docs[target.doc].0) {
+            edges[r.at.doc].push((name.to_owned(), target.doc));
+        }
     }
     // Depth-first, dependencies first; a document on the current path again is a cycle.
     let mut order = Vec::new();
@@ -253,7 +213,6 @@ pub fn registry_documents(
         order.push(i);
         Ok(())
     }
-    let root_path = uri_path(docs[0].0).unwrap_or_else(|| PathBuf::from(docs[0].0));
     visit(0, &edges, &mut state, &mut order, &docs).map_err(|at| {
         err(
             &root_path,
@@ -264,10 +223,16 @@ pub fn registry_documents(
     for i in order {
         let mut references = Vec::new();
         for (name, j) in &edges[i] {
-            references.push((name.clone(), subject_of(*j)?));
+            if let Some(subject) = subject_of(*j)? {
+                references.push((name.clone(), subject));
+            }
+        }
+        let subject = if i == 0 { None } else { subject_of(i)? };
+        if i != 0 && subject.is_none() {
+            continue;
         }
         out.push(RegistryDocument {
-            subject: if i == 0 { None } else { Some(subject_of(i)?) },
+            subject,
             schema: docs[i].1.clone(),
             references,
         });
@@ -313,6 +278,9 @@ pub struct SchemaDir {
     pub problems: Vec<LayoutProblem>,
     /// Every file and directory read, for build scripts' `rerun-if-changed`.
     pub read: Vec<PathBuf>,
+    /// Where references look beyond the files given: the roots the caller
+    /// gave, then `schema_roots` of `evreg.toml`, then the directory itself.
+    pub roots: Roots,
 }
 
 /// The version number of a file named `v{N}.json`.
@@ -331,11 +299,12 @@ fn sorted(src: &dyn Source, dir: &Path) -> Result<Vec<(String, bool)>, LoadError
 }
 
 impl SubjectDir {
-    /// Loads every version's schema (and the files their `$ref`s reach).
-    pub fn load_versions(&mut self, src: &dyn Source) -> Result<(), LoadError> {
+    /// Loads every version's schema (and the files their references reach
+    /// through `roots`, the directory's [`SchemaDir::roots`]).
+    pub fn load_versions(&mut self, src: &dyn Source, roots: &Roots) -> Result<(), LoadError> {
         for v in &mut self.versions {
             if v.schema.is_none() {
-                v.schema = Some(load_schema(src, &v.path)?);
+                v.schema = Some(roots.load(src, &v.path)?);
             }
         }
         Ok(())
@@ -354,15 +323,34 @@ impl SchemaDir {
     /// holding `vN.json` files (whose name must be a routing key), with every
     /// version's schema loaded.
     pub fn load(src: &dyn Source, root: &Path) -> Result<SchemaDir, LoadError> {
-        let mut dir = SchemaDir::scan(src, root)?;
+        SchemaDir::load_with(src, root, &[])
+    }
+
+    /// [`SchemaDir::load`] with schema roots given by the caller (`--schema-root`).
+    pub fn load_with(
+        src: &dyn Source,
+        root: &Path,
+        roots: &[SchemaRoot],
+    ) -> Result<SchemaDir, LoadError> {
+        let mut dir = SchemaDir::scan_with(src, root, roots)?;
+        let roots = dir.roots.clone();
         for s in &mut dir.subjects {
-            s.load_versions(src)?;
+            s.load_versions(src, &roots)?;
         }
         Ok(dir)
     }
 
     /// Like [`SchemaDir::load`], but version schemas are left unloaded.
     pub fn scan(src: &dyn Source, root: &Path) -> Result<SchemaDir, LoadError> {
+        SchemaDir::scan_with(src, root, &[])
+    }
+
+    /// [`SchemaDir::scan`] with schema roots given by the caller.
+    pub fn scan_with(
+        src: &dyn Source,
+        root: &Path,
+        roots: &[SchemaRoot],
+    ) -> Result<SchemaDir, LoadError> {
         let mut read = vec![root.to_path_buf()];
         let config_path = root.join("evreg.toml");
         let config = if src.is_file(&config_path) {
@@ -372,11 +360,20 @@ impl SchemaDir {
         } else {
             RegistryConfig::default()
         };
+        let mut all_roots = roots.to_vec();
+        for r in &config.schema_roots {
+            let mut r = SchemaRoot::parse(r)
+                .map_err(|m| err(&config_path, format!("schema_roots: {m}")))?;
+            r.dir = root.join(&r.dir);
+            all_roots.push(r);
+        }
+        all_roots.push(SchemaRoot::dir(root));
+        let roots = Roots::default().with(all_roots);
         let envelope = match &config.envelope {
             Some(rel) => {
                 let p = root.join(rel);
                 read.push(p.clone());
-                Some(load_schema(src, &p)?)
+                Some(roots.load(src, &p)?)
             }
             None => None,
         };
@@ -452,6 +449,7 @@ impl SchemaDir {
             subjects,
             problems,
             read,
+            roots,
         })
     }
 }
@@ -506,7 +504,8 @@ mod tests {
             ),
         ]);
         let set = load_schema(&src, Path::new("/reg/a.b.c/v1.json")).expect("loads");
-        let docs = registry_documents(&src, Path::new("/reg/./"), &set).expect("splits");
+        let docs = registry_documents(&src, Path::new("/reg/./"), &Roots::default(), &set)
+            .expect("splits");
         let subjects: Vec<Option<&str>> = docs.iter().map(|d| d.subject.as_deref()).collect();
         assert_eq!(
             subjects,
@@ -544,14 +543,16 @@ mod tests {
             ("/reg/common/y.json", r#"{"$ref": "x.json"}"#),
         ]);
         let set = load_schema(&src, Path::new("/reg/a.b.c/v1.json")).expect("loads");
-        let e = registry_documents(&src, Path::new("/reg"), &set).expect_err("a cycle");
+        let e = registry_documents(&src, Path::new("/reg"), &Roots::default(), &set)
+            .expect_err("a cycle");
         assert!(e.message.contains("cycle"), "{e}");
         let src = mem(&[
             ("/reg/a.b.c/v1.json", r#"{"$ref": "../common/x.json"}"#),
             ("/reg/common/x.json", r#"{"type": "string"}"#),
         ]);
         let set = load_schema(&src, Path::new("/reg/a.b.c/v1.json")).expect("loads");
-        let e = registry_documents(&src, Path::new("/reg/a.b.c"), &set).expect_err("outside");
+        let e = registry_documents(&src, Path::new("/reg/a.b.c"), &Roots::default(), &set)
+            .expect_err("outside");
         assert!(e.message.contains("outside the schema directory"), "{e}");
     }
 }

@@ -7,6 +7,7 @@
 pub mod compat;
 pub mod config;
 pub mod layout;
+pub mod roots;
 pub mod routing;
 pub mod schema;
 

@@ -340,27 +340,27 @@ impl ContentSource for Cached<'_> {
 }
 
 /// Adds the documents `references` name to `set`, transitively, each under
-/// its name resolved against the document that names it.
+/// its name resolved against the document that names it (and against that
+/// document's `$id`, when it declares one), then the standard metaschemas
+/// its references name.
 async fn add_references(
     set: &mut SchemaSet,
-    base: &str,
     references: &[Reference],
     src: &mut impl ContentSource,
 ) -> Result<(), ApiError> {
-    let mut todo: Vec<(String, Reference)> = references
-        .iter()
-        .map(|r| (base.to_owned(), r.clone()))
-        .collect();
+    let mut todo: Vec<(usize, Reference)> = references.iter().map(|r| (0, r.clone())).collect();
     let mut seen = 0usize;
-    while let Some((base, r)) = todo.pop() {
+    while let Some((from, r)) = todo.pop() {
         seen += 1;
         if seen > 1000 {
             return Err(ApiError::InvalidSchema(
                 "references: more than 1000 documents; is there a cycle?".into(),
             ));
         }
-        let uri = resolve_uri(&base, &r.name);
-        if set.documents().any(|(u, _)| u == uri) {
+        let uri = resolve_uri(set.doc_uri(from), &r.name);
+        let by_id = resolve_uri(&set.base_uri(from), &r.name);
+        if let Some(doc) = set.document_by_uri(&uri) {
+            set.alias(&by_id, doc);
             continue;
         }
         let Some((_, content)) = src.referenced(&r).await? else {
@@ -371,10 +371,14 @@ async fn add_references(
         };
         let value: Value = serde_json::from_str(&content.schema)
             .map_err(|e| ApiError::Internal(format!("stored schema is not JSON: {e}")))?;
-        set.add(&uri, value)
+        let doc = set
+            .add(&uri, value)
             .map_err(|e| ApiError::InvalidSchema(format!("references: {:?}: {e}", r.name)))?;
-        todo.extend(content.references.iter().map(|n| (uri.clone(), n.clone())));
+        set.alias(&by_id, doc);
+        todo.extend(content.references.iter().map(|n| (doc, n.clone())));
     }
+    set.add_known_documents()
+        .map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
     Ok(())
 }
 
@@ -424,7 +428,7 @@ impl AppState {
     ) -> Result<SchemaSet, ApiError> {
         let uri = version_uri(subject, version);
         let mut set = parse_schema(&uri, &content.schema)?;
-        add_references(&mut set, &uri, &content.references, src).await?;
+        add_references(&mut set, &content.references, src).await?;
         Ok(set)
     }
 
@@ -437,7 +441,7 @@ impl AppState {
     ) -> Result<NewSchema, ApiError> {
         let uri = version_uri(subject, 0);
         let mut set = parse_schema(&uri, text)?;
-        add_references(&mut set, &uri, &references, &mut Cached(self)).await?;
+        add_references(&mut set, &references, &mut Cached(self)).await?;
         // Well-formed once its references are in (every `$ref` resolves), and
         // it must compile as a validator (every `pattern` a valid regex,
         // whatever the dialect says of `format: regex`) and stay small when

@@ -271,7 +271,7 @@ impl<'a> Engine<'a> {
         let child = |path: &[&str]| {
             Expr::Node(
                 side,
-                Loc::from_owned(SchemaSet::child_in(&here, value, path)),
+                Loc::from_owned(SchemaSet::child_in(&here, value, path, dialect)),
             )
         };
         let resolve = |r: &str| -> Result<Expr, Fatal> {

@@ -11,9 +11,15 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+mod uri;
 mod validate;
 
-pub use validate::{ValidationIssue, Validator, check_well_formed};
+use uri::{base_id, strip_fragment, unescape_pointer};
+pub use uri::{
+    encode_path, escape_pointer, is_known_document, known_document, normalize_uri, percent_decode,
+    resolve_uri, try_resolve_uri,
+};
+pub use validate::{ValidationIssue, Validator, check_well_formed, validator_resources};
 
 /// How deep a schema may nest. serde_json refuses deeper input anyway (128);
 /// values built in memory get the same limit so no walk can overflow the stack.
@@ -119,9 +125,36 @@ struct Document {
 #[derive(Debug, Clone)]
 pub struct SchemaSet {
     docs: Vec<Document>,
-    /// Absolute URIs (documents, embedded `$id`s, `$anchor`s) to locations.
+    /// Absolute URIs (documents, embedded `$id`s, `$anchor`s, aliases) to locations.
     index: HashMap<String, Location>,
+    /// Further URIs a document is known by (found through a schema root by a
+    /// reference that resolved elsewhere), for the validator's registry.
+    aliases: Vec<(String, DocId)>,
 }
+
+/// One reference as written: where, with which keyword, and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub at: Location,
+    pub keyword: &'static str,
+    pub reference: String,
+}
+
+/// A reference whose target document the set does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingDocument {
+    /// The absolute URI of the document, without fragment.
+    pub uri: String,
+    /// The reference as written, and the base URI it was resolved against.
+    pub reference: String,
+    pub base: String,
+    /// The document and JSON pointer of the object holding the reference.
+    pub doc: String,
+    pub pointer: String,
+}
+
+/// The keywords that reference another schema.
+pub const REF_KEYWORDS: [&str; 3] = ["$ref", "$dynamicRef", "$recursiveRef"];
 
 impl SchemaSet {
     /// A set whose root document is `root`, known by `uri` (for example
@@ -130,6 +163,7 @@ impl SchemaSet {
         let mut set = SchemaSet {
             docs: Vec::new(),
             index: HashMap::new(),
+            aliases: Vec::new(),
         };
         set.add(uri, root)?;
         Ok(set)
@@ -137,7 +171,7 @@ impl SchemaSet {
 
     /// Adds a document that `$ref`s may reach. The first document is the root.
     pub fn add(&mut self, uri: &str, value: Value) -> Result<DocId, SchemaError> {
-        let uri = strip_fragment(uri).to_owned();
+        let uri = normalize_uri(uri);
         let dialect = match value.get("$schema").and_then(Value::as_str) {
             Some(s) => Dialect::from_uri(s).ok_or_else(|| SchemaError::UnknownDialect {
                 doc: uri.clone(),
@@ -147,10 +181,6 @@ impl SchemaSet {
         };
         check_depth(&uri, &value)?;
         let doc = self.docs.len();
-        let base: Arc<str> = match value.get("$id").and_then(Value::as_str) {
-            Some(id) => resolve_uri(&uri, strip_fragment(id)).into(),
-            None => uri.clone().into(),
-        };
         self.docs.push(Document {
             uri: uri.clone(),
             value: Arc::new(value),
@@ -159,12 +189,67 @@ impl SchemaSet {
         let root = Location {
             doc,
             pointer: "".into(),
-            base: base.clone(),
+            base: self.base_of(doc),
         };
         self.index.entry(uri).or_insert_with(|| root.clone());
-        self.index.entry(base.to_string()).or_insert(root);
+        self.index.entry(root.base.to_string()).or_insert(root);
         self.index_ids(doc);
         Ok(doc)
+    }
+
+    /// Makes `uri` another name of document `doc` (its base URI stays its own).
+    pub fn alias(&mut self, uri: &str, doc: DocId) {
+        let uri = normalize_uri(uri);
+        if self.index.contains_key(&uri) {
+            return;
+        }
+        let root = Location {
+            doc,
+            pointer: "".into(),
+            base: self.base_of(doc),
+        };
+        self.index.insert(uri.clone(), root);
+        self.aliases.push((uri, doc));
+    }
+
+    /// Adds every document of `other` this set does not hold yet, with its aliases.
+    pub fn add_all(&mut self, other: &SchemaSet) -> Result<(), SchemaError> {
+        let mut ids = Vec::with_capacity(other.docs.len());
+        for d in &other.docs {
+            let id = match self.docs.iter().position(|x| x.uri == d.uri) {
+                Some(i) => i,
+                None => self.add(&d.uri, (*d.value).clone())?,
+            };
+            ids.push(id);
+        }
+        for (uri, doc) in &other.aliases {
+            self.alias(uri, ids[*doc]);
+        }
+        Ok(())
+    }
+
+    /// The URIs documents are known by besides their own, as (URI, document).
+    pub fn aliases(&self) -> &[(String, DocId)] {
+        &self.aliases
+    }
+
+    /// The absolute URIs (no fragment) that name document `doc` or a schema
+    /// inside it: its own URI, its `$id` and every embedded `$id`.
+    pub fn identifiers(&self, doc: DocId) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .index
+            .iter()
+            .filter(|(k, l)| l.doc == doc && !k.contains('#'))
+            .map(|(k, _)| k.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The document known by an absolute URI (its own, its `$id` or an alias).
+    pub fn document_by_uri(&self, uri: &str) -> Option<DocId> {
+        let loc = self.index.get(&normalize_uri(uri))?;
+        loc.pointer.is_empty().then_some(loc.doc)
     }
 
     /// The root document's location.
@@ -176,10 +261,15 @@ impl SchemaSet {
         }
     }
 
+    /// The base URI of document `doc`: its `$id` resolved against its URI, or its URI.
+    pub fn base_uri(&self, doc: DocId) -> Arc<str> {
+        self.base_of(doc)
+    }
+
     fn base_of(&self, doc: DocId) -> Arc<str> {
         let d = &self.docs[doc];
-        match d.value.get("$id").and_then(Value::as_str) {
-            Some(id) => resolve_uri(&d.uri, strip_fragment(id)).into(),
+        match d.value.as_object().and_then(|o| base_id(o, d.dialect)) {
+            Some(id) => normalize_uri(&resolve_uri(&d.uri, id)).into(),
             None => d.uri.clone().into(),
         }
     }
@@ -209,14 +299,15 @@ impl SchemaSet {
     /// The location of a child keyword path (`["properties", "name"]`), with
     /// the base URI updated by any `$id` it has.
     pub fn child(&self, at: &Location, path: &[&str]) -> Location {
+        let dialect = self.docs[at.doc].dialect;
         match self.get(at) {
-            Some(parent) => SchemaSet::child_in(at, parent, path),
-            None => SchemaSet::child_in(at, &Value::Null, path),
+            Some(parent) => SchemaSet::child_in(at, parent, path, dialect),
+            None => SchemaSet::child_in(at, &Value::Null, path, dialect),
         }
     }
 
     /// [`SchemaSet::child`] when the caller already holds the value at `at`.
-    pub fn child_in(at: &Location, parent: &Value, path: &[&str]) -> Location {
+    pub fn child_in(at: &Location, parent: &Value, path: &[&str], dialect: Dialect) -> Location {
         let mut pointer = String::with_capacity(at.pointer.len() + 24);
         pointer.push_str(&at.pointer);
         let mut value = Some(parent);
@@ -229,9 +320,12 @@ impl SchemaSet {
                 _ => None,
             };
         }
-        let base = match value.and_then(|v| v.get("$id")).and_then(Value::as_str) {
-            Some(id) if !id.starts_with('#') => resolve_uri(&at.base, strip_fragment(id)).into(),
-            _ => at.base.clone(),
+        let base = match value
+            .and_then(Value::as_object)
+            .and_then(|o| base_id(o, dialect))
+        {
+            Some(id) => normalize_uri(&resolve_uri(&at.base, id)).into(),
+            None => at.base.clone(),
         };
         Location {
             doc: at.doc,
@@ -242,45 +336,47 @@ impl SchemaSet {
 
     /// Resolves `reference` as written at `at`.
     pub fn resolve(&self, at: &Location, reference: &str) -> Result<Location, SchemaError> {
-        let unresolvable = |message: &str| SchemaError::UnresolvableRef {
+        let unresolvable = |message: String| SchemaError::UnresolvableRef {
             doc: self.docs[at.doc].uri.clone(),
             pointer: at.pointer.to_string(),
             reference: reference.to_owned(),
-            message: message.to_owned(),
+            message,
         };
-        let absolute = resolve_uri(&at.base, reference);
+        let absolute = try_resolve_uri(&at.base, reference)
+            .map_err(|e| unresolvable(format!("not a URI reference: {e}")))?;
         let (resource, fragment) = match absolute.split_once('#') {
-            Some((r, f)) => (r.to_owned(), f.to_owned()),
-            None => (absolute.clone(), String::new()),
+            Some((r, f)) => (r, f),
+            None => (absolute.as_str(), ""),
         };
-        let fragment = percent_decode(&fragment);
+        let fragment = percent_decode(fragment);
         if !fragment.is_empty() && !fragment.starts_with('/') {
             // A plain-name fragment is an `$anchor` (or a draft-07 `$id: "#name"`).
             return self
                 .index
                 .get(&format!("{resource}#{fragment}"))
                 .cloned()
-                .ok_or_else(|| unresolvable("no $anchor by that name"));
+                .ok_or_else(|| {
+                    unresolvable(format!(
+                        "no anchor {fragment:?} in {resource} (base URI {})",
+                        at.base
+                    ))
+                });
         }
-        let target = self.index.get(&resource).cloned().ok_or_else(|| {
-            unresolvable(
-                "no document with that URI was given (remote references are never fetched)",
-            )
+        let target = self.index.get(resource).cloned().ok_or_else(|| {
+            unresolvable(format!(
+                "no document {resource} was given (base URI {}; remote references are never fetched)",
+                at.base
+            ))
         })?;
         let pointer = format!("{}{}", target.pointer, fragment);
         if lookup(&self.docs[target.doc].value, &pointer).is_none() {
-            return Err(unresolvable(
-                "the JSON pointer names nothing in that document",
-            ));
+            return Err(unresolvable(format!(
+                "the JSON pointer {fragment:?} names nothing in {resource}"
+            )));
         }
         // Recompute the base along the pointer: embedded `$id`s on the way change it.
-        let mut loc = Location {
-            doc: target.doc,
-            pointer: target.pointer.clone(),
-            base: target.base.clone(),
-        };
-        let rest: Vec<String> = fragment.split('/').skip(1).map(unescape_pointer).collect();
-        for seg in &rest {
+        let mut loc = target;
+        for seg in fragment.split('/').skip(1).map(unescape_pointer) {
             loc = self.child(&loc, &[seg.as_str()]);
         }
         Ok(loc)
@@ -320,7 +416,7 @@ impl SchemaSet {
                     break;
                 }
             }
-            for keyword in ["$ref", "$dynamicRef", "$recursiveRef"] {
+            for keyword in REF_KEYWORDS {
                 if let Some(r) = obj.get(keyword).and_then(Value::as_str) {
                     if let Ok(target) = set.resolve(loc, r) {
                         total = total.saturating_add(size(set, &target, memo, path, limit));
@@ -359,38 +455,78 @@ impl SchemaSet {
         }
     }
 
-    /// Every `$ref` of every document, with the location it is written at.
-    fn refs(&self) -> Vec<(Location, String)> {
+    /// Every reference of every document (`$ref`, `$dynamicRef`,
+    /// `$recursiveRef`), with the location of the object it is written in:
+    /// the one walk over references that loading, registration and checks share.
+    pub fn references(&self) -> Vec<Reference> {
         let mut out = Vec::new();
         for doc in 0..self.docs.len() {
             self.walk(doc, &mut |loc, obj| {
-                if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
-                    out.push((loc.clone(), r.to_owned()));
+                for keyword in REF_KEYWORDS {
+                    if let Some(r) = obj.get(keyword).and_then(Value::as_str) {
+                        out.push(Reference {
+                            at: loc.clone(),
+                            keyword,
+                            reference: r.to_owned(),
+                        });
+                    }
                 }
             });
         }
         out
     }
 
-    /// Absolute URIs (without fragment) that some document's `$ref`s point
-    /// to and that the set does not hold yet: what a loader should fetch next.
-    pub fn missing_documents(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for (loc, r) in self.refs() {
-            let abs = resolve_uri(&loc.base, &r);
-            let resource = strip_fragment(&abs).to_owned();
-            if !self.index.contains_key(&resource) && !out.contains(&resource) {
-                out.push(resource);
+    /// The documents some reference points to and the set does not hold
+    /// yet: what a loader should find next. One entry per document, naming
+    /// the first reference that needs it.
+    pub fn missing_documents(&self) -> Vec<MissingDocument> {
+        let mut out: Vec<MissingDocument> = Vec::new();
+        for r in self.references() {
+            let Ok(abs) = try_resolve_uri(&r.at.base, &r.reference) else {
+                continue;
+            };
+            let resource = strip_fragment(&abs);
+            if !self.index.contains_key(resource) && !out.iter().any(|m| m.uri == resource) {
+                out.push(MissingDocument {
+                    uri: resource.to_owned(),
+                    reference: r.reference,
+                    base: r.at.base.to_string(),
+                    doc: self.docs[r.at.doc].uri.clone(),
+                    pointer: format!("{}/{}", r.at.pointer, r.keyword),
+                });
             }
         }
         out
     }
 
-    /// Resolves every `$ref` of every document, so a dangling one is reported
-    /// where it is written.
+    /// Adds the standard metaschemas that references name, transitively
+    /// (they are compiled in; nothing is fetched). Returns how many were added.
+    pub fn add_known_documents(&mut self) -> Result<usize, SchemaError> {
+        let mut added = 0;
+        loop {
+            let known: Vec<(String, &'static Value)> = self
+                .missing_documents()
+                .into_iter()
+                .filter_map(|m| known_document(&m.uri).map(|v| (m.uri, v)))
+                .collect();
+            if known.is_empty() {
+                return Ok(added);
+            }
+            for (uri, value) in known {
+                if self.index.contains_key(&uri) {
+                    continue;
+                }
+                self.add(&uri, value.clone())?;
+                added += 1;
+            }
+        }
+    }
+
+    /// Resolves every reference of every document, so a dangling one is
+    /// reported where it is written.
     pub fn check_refs(&self) -> Result<(), SchemaError> {
-        for (loc, r) in self.refs() {
-            self.resolve(&loc, &r).map_err(|e| match e {
+        for r in self.references() {
+            self.resolve(&r.at, &r.reference).map_err(|e| match e {
                 SchemaError::UnresolvableRef {
                     doc,
                     reference,
@@ -398,7 +534,7 @@ impl SchemaSet {
                     ..
                 } => SchemaError::UnresolvableRef {
                     doc,
-                    pointer: format!("{}/$ref", loc.pointer),
+                    pointer: format!("{}/{}", r.at.pointer, r.keyword),
                     reference,
                     message,
                 },
@@ -409,22 +545,14 @@ impl SchemaSet {
     }
 
     fn index_ids(&mut self, doc: DocId) {
+        let dialect = self.docs[doc].dialect;
         let mut found = Vec::new();
         self.walk(doc, &mut |loc, obj| {
-            if let Some(id) = obj.get("$id").and_then(Value::as_str) {
-                if let Some(anchor) = id.strip_prefix('#') {
-                    found.push((
-                        format!("{}#{anchor}", strip_fragment(&loc.base)),
-                        loc.clone(),
-                    ));
-                } else {
-                    found.push((loc.base.to_string(), loc.clone()));
-                }
+            if base_id(obj, dialect).is_some() {
+                found.push((loc.base.to_string(), loc.clone()));
             }
-            for kw in ["$anchor", "$dynamicAnchor"] {
-                if let Some(anchor) = obj.get(kw).and_then(Value::as_str) {
-                    found.push((format!("{}#{anchor}", loc.base), loc.clone()));
-                }
+            for anchor in uri::anchors(obj, dialect) {
+                found.push((format!("{}#{anchor}", loc.base), loc.clone()));
             }
         });
         for (uri, loc) in found {
@@ -545,135 +673,6 @@ pub fn lookup<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
         };
     }
     Some(v)
-}
-
-/// Escapes one JSON pointer segment (RFC 6901).
-pub fn escape_pointer(seg: &str) -> String {
-    if seg.contains(['~', '/']) {
-        seg.replace('~', "~0").replace('/', "~1")
-    } else {
-        seg.to_owned()
-    }
-}
-
-fn unescape_pointer(seg: &str) -> String {
-    seg.replace("~1", "/").replace("~0", "~")
-}
-
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_owned();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn strip_fragment(uri: &str) -> &str {
-    uri.split('#').next().unwrap_or(uri)
-}
-
-/// RFC 3986 reference resolution, enough for `file:`, `http(s):` and `urn:` bases.
-pub fn resolve_uri(base: &str, reference: &str) -> String {
-    if reference.is_empty() {
-        return strip_fragment(base).to_owned();
-    }
-    if let Some(frag) = reference.strip_prefix('#') {
-        return format!("{}#{frag}", strip_fragment(base));
-    }
-    if has_scheme(reference) {
-        return normalize_path_uri(reference);
-    }
-    let base = strip_fragment(base);
-    let (scheme_auth, path) = split_authority(base);
-    if let Some(rest) = reference.strip_prefix("//") {
-        let scheme = base.split(':').next().unwrap_or("file");
-        return normalize_path_uri(&format!("{scheme}://{rest}"));
-    }
-    if reference.starts_with('/') {
-        return normalize_path_uri(&format!("{scheme_auth}{reference}"));
-    }
-    let dir = match path.rfind('/') {
-        Some(i) => &path[..=i],
-        None => "",
-    };
-    normalize_path_uri(&format!("{scheme_auth}{dir}{reference}"))
-}
-
-fn has_scheme(s: &str) -> bool {
-    match s.find(':') {
-        Some(i) => {
-            i > 0
-                && s[..i]
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-                && s.as_bytes()[0].is_ascii_alphabetic()
-        }
-        None => false,
-    }
-}
-
-/// Splits `scheme://authority` (or `scheme:`) from the path.
-fn split_authority(uri: &str) -> (&str, &str) {
-    if let Some(i) = uri.find("://") {
-        let after = i + 3;
-        let path_start = uri[after..]
-            .find('/')
-            .map(|j| after + j)
-            .unwrap_or(uri.len());
-        (&uri[..path_start], &uri[path_start..])
-    } else if let Some(i) = uri.find(':') {
-        (&uri[..=i], &uri[i + 1..])
-    } else {
-        ("", uri)
-    }
-}
-
-/// Removes `.` and `..` segments from the path part.
-fn normalize_path_uri(uri: &str) -> String {
-    let (head, fragment) = match uri.split_once('#') {
-        Some((h, f)) => (h, Some(f)),
-        None => (uri, None),
-    };
-    let (scheme_auth, path) = split_authority(head);
-    let mut out: Vec<&str> = Vec::new();
-    let segments: Vec<&str> = path.split('/').collect();
-    for (i, seg) in segments.iter().enumerate() {
-        match *seg {
-            "." => {
-                if i == segments.len() - 1 {
-                    out.push("");
-                }
-            }
-            ".." => {
-                if out.len() > 1 {
-                    out.pop();
-                }
-                if i == segments.len() - 1 {
-                    out.push("");
-                }
-            }
-            s => out.push(s),
-        }
-    }
-    let mut s = format!("{scheme_auth}{}", out.join("/"));
-    if let Some(f) = fragment {
-        s.push('#');
-        s.push_str(f);
-    }
-    s
 }
 
 impl fmt::Display for Location {
@@ -812,11 +811,8 @@ pub fn compose_message(
     });
     let uri = format!("evreg:message/{routing_key}/v{version}");
     let mut set = SchemaSet::new(&uri, wrapper)?;
-    for (u, v) in envelope.documents().chain(payload.documents()) {
-        if !set.docs.iter().any(|d| d.uri == u) {
-            set.add(u, v.clone())?;
-        }
-    }
+    set.add_all(envelope)?;
+    set.add_all(payload)?;
     Ok(set)
 }
 
@@ -846,30 +842,6 @@ mod tests {
         assert!(tree.expanded_size(100).is_some_and(|n| n < 10));
     }
     use serde_json::json;
-
-    #[test]
-    fn uri_resolution() {
-        assert_eq!(
-            resolve_uri(
-                "file:///s/auth.user.created/v1.json",
-                "../common/money.json#/$defs/m"
-            ),
-            "file:///s/common/money.json#/$defs/m"
-        );
-        assert_eq!(
-            resolve_uri("file:///s/a.json", "#/x"),
-            "file:///s/a.json#/x"
-        );
-        assert_eq!(
-            resolve_uri("file:///s/a.json", "b.json"),
-            "file:///s/b.json"
-        );
-        assert_eq!(
-            resolve_uri("http://e.com/a/b.json", "/c.json"),
-            "http://e.com/c.json"
-        );
-        assert_eq!(resolve_uri("urn:x", "urn:y#/a"), "urn:y#/a");
-    }
 
     #[test]
     fn cross_file_and_id_refs() {

@@ -1,6 +1,7 @@
 //! Instance validation with the `jsonschema` crate over a [`SchemaSet`]'s in-memory documents; never fetches anything.
 
 use jsonschema::{Draft, Registry};
+
 use serde_json::Value;
 
 use super::{Dialect, SchemaError, SchemaSet};
@@ -55,6 +56,11 @@ impl Validator {
     }
 
     /// Compiles the root of a set already known to be well formed.
+    ///
+    /// Every other document is registered under its URI and its aliases, and
+    /// gets its URI as `$id` (`id` in draft-04) when it declares none, so the
+    /// validator bases its relative references where evreg's model does, also
+    /// when a schema root found the document under another name.
     pub fn compile(set: &SchemaSet) -> Result<Validator, SchemaError> {
         let root_doc = set.doc_uri(0).to_owned();
         let not_a_schema = |doc: &str, message: String, pointer: String| SchemaError::NotASchema {
@@ -62,33 +68,21 @@ impl Validator {
             pointer,
             message,
         };
-        let resources: Vec<_> = set
-            .documents()
-            .enumerate()
-            .skip(1)
-            .map(|(i, (uri, v))| {
-                (
-                    uri.to_owned(),
-                    draft(set.dialect(i)).create_resource(v.clone()),
-                )
-            })
+        let (contents, names) = validator_resources(set);
+        let resources: Vec<(String, referencing::ResourceRef<'_>)> = names
+            .into_iter()
+            .map(|(uri, i)| (uri, draft(set.dialect(i)).create_resource_ref(&contents[i])))
             .collect();
         let registry = Registry::new()
             .extend(resources)
             .and_then(|r| r.prepare())
             .map_err(|e| not_a_schema(&root_doc, e.to_string(), String::new()))?;
-        // The root is known by its URI so relative references resolve against it.
-        let mut root = set.document(0).clone();
-        if let Value::Object(m) = &mut root {
-            if !m.contains_key("$id") {
-                m.insert("$id".into(), Value::String(root_doc.clone()));
-            }
-        }
         let inner = jsonschema::options()
             .with_draft(draft(set.dialect(0)))
+            .with_base_uri(root_doc.clone())
             .with_registry(&registry)
             .offline()
-            .build(&root)
+            .build(&contents[0])
             .map_err(|e| {
                 let pointer = e.instance_path().as_str().to_owned();
                 not_a_schema(&root_doc, e.to_string(), pointer)
@@ -111,6 +105,42 @@ impl Validator {
             })
             .collect()
     }
+}
+
+/// The documents of a set as the validator's registry holds them: each with
+/// its URI as identifier when it declares none (so the validator bases its
+/// relative references where evreg's model does), and every name it is
+/// registered under besides the root: (URI, index into the documents).
+pub fn validator_resources(set: &SchemaSet) -> (Vec<Value>, Vec<(String, usize)>) {
+    let contents: Vec<Value> = set
+        .documents()
+        .enumerate()
+        .map(|(i, (uri, v))| with_own_id(v, uri, set.dialect(i)))
+        .collect();
+    let mut names: Vec<(String, usize)> = set
+        .documents()
+        .enumerate()
+        .skip(1)
+        .map(|(i, (uri, _))| (uri.to_owned(), i))
+        .collect();
+    names.extend(set.aliases().iter().cloned());
+    (contents, names)
+}
+
+/// `value` with `uri` as its identifier when it declares none.
+fn with_own_id(value: &Value, uri: &str, dialect: Dialect) -> Value {
+    let mut v = value.clone();
+    if let Value::Object(m) = &mut v {
+        let key = if dialect == Dialect::Draft4 {
+            "id"
+        } else {
+            "$id"
+        };
+        if !m.contains_key(key) {
+            m.insert(key.into(), Value::String(uri.to_owned()));
+        }
+    }
+    v
 }
 
 /// Checks every document of a set against its meta-schema, compiles its

@@ -3,5 +3,6 @@
 mod cli;
 mod codegen;
 mod conformance;
+mod corpus;
 mod properties;
 mod support;
