@@ -78,7 +78,11 @@ pub fn verdict_code(v: Verdict) -> i32 {
     }
 }
 
-/// The human rendering of a report, shared with `evreg check`.
+/// How many breaking changes the human report shows before it only counts the rest.
+const HUMAN_CHANGES: usize = 20;
+
+/// The human rendering of a report, shared with `evreg check`: the first
+/// changes in full, then how many more there are.
 pub fn write_human(out: &mut dyn Write, report: &Report, old: &str, new: &str) -> Result<()> {
     writeln!(
         out,
@@ -87,7 +91,7 @@ pub fn write_human(out: &mut dyn Write, report: &Report, old: &str, new: &str) -
         report.mode,
         report.policy
     )?;
-    for c in &report.changes {
+    for c in report.changes.iter().take(HUMAN_CHANGES) {
         let dir = match c.direction {
             evreg_core::compat::Direction::Backward => "BACKWARD",
             evreg_core::compat::Direction::Forward => "FORWARD",
@@ -107,6 +111,13 @@ pub fn write_human(out: &mut dyn Write, report: &Report, old: &str, new: &str) -
             writeln!(out, "    old schema: {o}   new schema: {n}")?;
         }
         writeln!(out, "    witness: {}", serde_json::to_string(&c.witness)?)?;
+    }
+    if report.changes.len() > HUMAN_CHANGES {
+        writeln!(
+            out,
+            "  ... and {} more breaking changes (--format json lists them all)",
+            report.changes.len() - HUMAN_CHANGES
+        )?;
     }
     for r in &report.reasons {
         writeln!(out, "  ? {r}")?;

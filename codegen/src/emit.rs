@@ -162,6 +162,8 @@ impl Emitter<'_> {
     fn doc(doc: &Option<String>) -> TokenStream {
         match doc {
             Some(d) => {
+                // A lone carriage return is not allowed in a doc comment: it ends a line here too.
+                let d = d.replace("\r\n", "\n").replace('\r', "\n");
                 let lines = d.lines().map(|l| format!(" {}", l.trim_end()));
                 quote!(#(#[doc = #lines])*)
             }
@@ -330,6 +332,76 @@ impl Emitter<'_> {
                                 #(#nums => Ok(Self::#ids),)*
                                 other => Err(serde::de::Error::custom(format!("unexpected value {other}"))),
                             }
+                        }
+                    }
+                    #schema_impl
+                }
+            }
+            Def::ValueEnum(variants) => {
+                let base = ["Debug", "Clone", "Copy", "PartialEq", "Eq", "Hash"];
+                let schemars = self.opts.schemars;
+                // Serialize, Deserialize and JsonSchema by hand: no derive reads mixed scalars.
+                let plain = Options {
+                    schemars: false,
+                    ..self.opts.clone()
+                };
+                let derives = Emitter {
+                    types: self.types,
+                    opts: &plain,
+                }
+                .derives(&base);
+                let ids: Vec<Ident> = variants.iter().map(|v| ident(&v.ident)).collect();
+                let writes = variants.iter().map(|v| {
+                    let id = ident(&v.ident);
+                    let w = write_scalar(&v.reads[0]);
+                    quote!(Self::#id => #w,)
+                });
+                let reads = variants.iter().map(|v| {
+                    let id = ident(&v.ident);
+                    let tests = v.reads.iter().map(read_scalar);
+                    quote!(if #(#tests)||* { return Ok(Self::#id); })
+                });
+                let listed: Vec<String> = variants
+                    .iter()
+                    .flat_map(|v| v.reads.iter().map(Value::to_string))
+                    .collect();
+                let expected = format!("one of {}", listed.join(", "));
+                let all: Vec<TokenStream> = variants
+                    .iter()
+                    .flat_map(|v| v.reads.iter())
+                    .map(|v| {
+                        let text = v.to_string();
+                        quote!(serde_json::from_str::<serde_json::Value>(#text).unwrap_or_default())
+                    })
+                    .collect();
+                let schema_impl = if schemars {
+                    let title = t.name.clone();
+                    quote! {
+                        impl schemars::JsonSchema for #name {
+                            fn schema_name() -> std::borrow::Cow<'static, str> { #title.into() }
+                            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                                schemars::json_schema!({"enum": [#(#all),*]})
+                            }
+                        }
+                    }
+                } else {
+                    quote!()
+                };
+                quote! {
+                    #doc
+                    #derives
+                    #deprecated
+                    pub enum #name { #(#ids,)* }
+                    impl serde::Serialize for #name {
+                        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                            match self { #(#writes)* }
+                        }
+                    }
+                    impl<'de> serde::Deserialize<'de> for #name {
+                        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                            let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                            #(#reads)*
+                            Err(serde::de::Error::custom(format!("expected {}, got {v}", #expected)))
                         }
                     }
                     #schema_impl
@@ -580,4 +652,38 @@ pub(crate) fn any_variant(key: &str) -> Ident {
 /// A module name for a queue or service.
 pub(crate) fn mod_name(s: &str) -> Ident {
     ident(&snake(s))
+}
+
+/// The serializer call that writes one listed scalar.
+fn write_scalar(v: &Value) -> TokenStream {
+    match v {
+        Value::String(x) => quote!(s.serialize_str(#x)),
+        Value::Bool(b) => quote!(s.serialize_bool(#b)),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => quote!(s.serialize_i64(#i)),
+            (None, Some(u), _) => quote!(s.serialize_u64(#u)),
+            (_, _, Some(f)) => quote!(s.serialize_f64(#f)),
+            _ => quote!(s.serialize_unit()),
+        },
+        _ => quote!(s.serialize_unit()),
+    }
+}
+
+/// A test that the deserialized `v: serde_json::Value` is one listed scalar
+/// (numbers compare by value, as JSON Schema's `enum` does: `1.0` reads as `1`).
+fn read_scalar(v: &Value) -> TokenStream {
+    match v {
+        Value::String(x) => quote!(v.as_str() == Some(#x)),
+        Value::Bool(b) => quote!(v.as_bool() == Some(#b)),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => {
+                let f = i as f64;
+                quote!(v.as_i64() == Some(#i) || v.as_f64() == Some(#f))
+            }
+            (None, Some(u), _) => quote!(v.as_u64() == Some(#u)),
+            (_, _, Some(f)) => quote!(v.as_f64() == Some(#f)),
+            _ => quote!(false),
+        },
+        _ => quote!(false),
+    }
 }

@@ -61,6 +61,10 @@ pub(crate) enum Def {
     },
     StrEnum(Vec<(String, String)>),
     IntEnum(Vec<(i64, String)>),
+    /// Listed scalar values of mixed types, each variant reading the
+    /// values in `reads` and writing `reads[0]` (protobuf's JSON enums pair a
+    /// name with its number: the variant reads either and writes the name).
+    ValueEnum(Vec<ValueVariant>),
     /// `oneOf` of objects told apart by a `const` property: internally tagged.
     Tagged {
         tag: String,
@@ -70,6 +74,13 @@ pub(crate) enum Def {
     Untagged(Vec<(String, Ty, Map<String, Value>)>),
     /// Placeholder while a recursive type is being built.
     Pending,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ValueVariant {
+    pub ident: String,
+    /// What the variant reads; the first is what it writes.
+    pub reads: Vec<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -718,6 +729,15 @@ impl<'o> Builder<'o> {
         if vals.len() == 1 && vals[0].is_boolean() {
             return Ok(Ty::Bool);
         }
+        if !vals.is_empty()
+            && vals
+                .iter()
+                .all(|v| v.is_string() || v.is_number() || v.is_boolean())
+        {
+            let id = self.reserve(key.clone(), module, &name, value);
+            self.types[id].def = Def::ValueEnum(value_variants(vals));
+            return Ok(Ty::Named(id));
+        }
         self.fallback(
             set,
             at,
@@ -954,6 +974,68 @@ fn doc_of(v: &Value) -> Option<String> {
     v.get("description")
         .and_then(Value::as_str)
         .map(str::to_owned)
+}
+
+/// Variants for listed scalars of mixed types. Values alternating name and
+/// integer (`["UNSPECIFIED", 0, "ACTIVE", 1]`, protobuf's JSON enums), with
+/// names and numbers each distinct, pair up: one variant per name, reading
+/// the name or its number. Any other mix gets a variant per value.
+fn value_variants(vals: &[&Value]) -> Vec<ValueVariant> {
+    let paired = vals.len() % 2 == 0
+        && vals
+            .chunks(2)
+            .all(|p| p[0].is_string() && p[1].as_i64().is_some())
+        && {
+            let mut names: Vec<&Value> = vals.iter().step_by(2).copied().collect();
+            let mut nums: Vec<i64> = vals
+                .iter()
+                .skip(1)
+                .step_by(2)
+                .filter_map(|v| v.as_i64())
+                .collect();
+            names.sort_by_key(|v| v.to_string());
+            names.dedup();
+            nums.sort_unstable();
+            nums.dedup();
+            names.len() * 2 == vals.len() && nums.len() * 2 == vals.len()
+        };
+    let groups: Vec<Vec<Value>> = if paired {
+        vals.chunks(2)
+            .map(|p| vec![p[0].clone(), p[1].clone()])
+            .collect()
+    } else {
+        let mut distinct: Vec<Vec<Value>> = Vec::new();
+        for v in vals {
+            if !distinct.iter().any(|g| g[0] == **v) {
+                distinct.push(vec![(*v).clone()]);
+            }
+        }
+        distinct
+    };
+    let mut out: Vec<ValueVariant> = Vec::new();
+    for reads in groups {
+        let mut ident = match &reads[0] {
+            Value::String(s) => camel(s),
+            Value::Bool(true) => "True".to_owned(),
+            Value::Bool(false) => "False".to_owned(),
+            Value::Number(n) => {
+                let text = n.to_string();
+                match text.strip_prefix('-') {
+                    Some(rest) => format!("Minus{}", rest.replace(['.', '+'], "_")),
+                    None => format!("N{}", text.replace(['.', '+'], "_")),
+                }
+            }
+            _ => "Value".to_owned(),
+        };
+        if ident.is_empty() || ident.starts_with(|c: char| c.is_ascii_digit()) {
+            ident.insert(0, 'V');
+        }
+        while out.iter().any(|v| v.ident == ident) {
+            ident.push('_');
+        }
+        out.push(ValueVariant { ident, reads });
+    }
+    out
 }
 
 fn enum_values(obj: &Map<String, Value>) -> Option<Vec<Value>> {

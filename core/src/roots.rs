@@ -250,7 +250,10 @@ impl Roots {
             // Relative to each root.
             let relative = is_relative_reference(&m.reference);
             if relative {
-                let reference = m.reference.split('#').next().unwrap_or_default();
+                let reference = m
+                    .reference
+                    .rsplit_once('#')
+                    .map_or(m.reference.as_str(), |(d, _)| d);
                 for root in &self.roots {
                     let Ok(uri) = try_resolve_uri(&root.base_uri(src), reference) else {
                         continue;

@@ -14,6 +14,56 @@ fn main() {
     conformance_throughput(smoke);
     let keys = if smoke { 50 } else { 1_000 };
     registry_check(keys, 5);
+    wide_diff(if smoke {
+        &[1_000]
+    } else {
+        &[1_000, 10_000, 40_000]
+    });
+}
+
+/// `diff` of a schema with N properties (each 200 bytes of description, so
+/// 40,000 make 10 MB) against `{"type": "object"}`, FULL, STRICT: every
+/// property is a breaking change, so this measures the checker and the
+/// report together. Best of 3; the growth should stay near linear.
+fn wide_diff(sizes: &[usize]) {
+    let mut last: Option<(usize, f64)> = None;
+    for &n in sizes {
+        let props: serde_json::Map<String, Value> = (0..n)
+            .map(|i| {
+                (
+                    format!("field_{i}"),
+                    json!({"type": "string", "maxLength": 64, "description": "x".repeat(200)}),
+                )
+            })
+            .collect();
+        let wide = json!({"type": "object", "properties": props, "additionalProperties": false});
+        let bytes = wide.to_string().len();
+        let mut best = f64::MAX;
+        let mut changes = 0;
+        for _ in 0..3 {
+            let start = Instant::now();
+            let old = SchemaSet::new("file:///wide.json", wide.clone()).expect("schema");
+            let new =
+                SchemaSet::new("file:///object.json", json!({"type": "object"})).expect("schema");
+            let report = check(&old, &new, Mode::Full, Policy::Strict).expect("checks");
+            best = best.min(start.elapsed().as_secs_f64());
+            changes = report.changes.len();
+        }
+        let growth = last
+            .map(|(m, t)| {
+                format!(
+                    ", {:.1}x the time for {:.0}x the properties",
+                    best / t,
+                    n as f64 / m as f64
+                )
+            })
+            .unwrap_or_default();
+        println!(
+            "wide diff: {n} properties ({:.1} MB), {changes} changes: {best:.3} s best of 3{growth}",
+            bytes as f64 / 1e6
+        );
+        last = Some((n, best));
+    }
 }
 
 /// Pairs per second over every labelled direction of the conformance file.

@@ -9,6 +9,15 @@ pub struct AlertRaised {
     pub severity: AlertRaisedSeverity,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_state: Option<AlertRaisedPreviousState>,
+    /// Protobuf's JSON enum: a name or its number.
+    pub status: AlertRaisedStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<AlertRaisedLevel>,
+    /// Written on Windows:
+    /// the first line.
+    /// The second line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<AlertRaisedLabel>,
 }
 /// Always "alert".
 #[derive(
@@ -121,6 +130,112 @@ impl AlertRaisedPreviousState {
         match self {
             Self::Firing => "firing",
             Self::Resolved => "resolved",
+        }
+    }
+}
+/// Protobuf's JSON enum: a name or its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AlertRaisedStatus {
+    StatusUnspecified,
+    StatusActive,
+}
+impl serde::Serialize for AlertRaisedStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StatusUnspecified => s.serialize_str("STATUS_UNSPECIFIED"),
+            Self::StatusActive => s.serialize_str("STATUS_ACTIVE"),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for AlertRaisedStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        if v.as_str() == Some("STATUS_UNSPECIFIED") || v.as_i64() == Some(0i64)
+            || v.as_f64() == Some(0f64)
+        {
+            return Ok(Self::StatusUnspecified);
+        }
+        if v.as_str() == Some("STATUS_ACTIVE") || v.as_i64() == Some(1i64)
+            || v.as_f64() == Some(1f64)
+        {
+            return Ok(Self::StatusActive);
+        }
+        Err(
+            serde::de::Error::custom(
+                format!(
+                    "expected {}, got {v}",
+                    "one of \"STATUS_UNSPECIFIED\", 0, \"STATUS_ACTIVE\", 1"
+                ),
+            ),
+        )
+    }
+}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AlertRaisedLevel {
+    Auto,
+    N2,
+    True,
+    N1_5,
+}
+impl serde::Serialize for AlertRaisedLevel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Auto => s.serialize_str("auto"),
+            Self::N2 => s.serialize_i64(2i64),
+            Self::True => s.serialize_bool(true),
+            Self::N1_5 => s.serialize_f64(1.5f64),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for AlertRaisedLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        if v.as_str() == Some("auto") {
+            return Ok(Self::Auto);
+        }
+        if v.as_i64() == Some(2i64) || v.as_f64() == Some(2f64) {
+            return Ok(Self::N2);
+        }
+        if v.as_bool() == Some(true) {
+            return Ok(Self::True);
+        }
+        if v.as_f64() == Some(1.5f64) {
+            return Ok(Self::N1_5);
+        }
+        Err(
+            serde::de::Error::custom(
+                format!("expected {}, got {v}", "one of \"auto\", 2, true, 1.5"),
+            ),
+        )
+    }
+}
+/// Written on Windows:
+/// the first line.
+/// The second line.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+pub enum AlertRaisedLabel {
+    #[serde(rename = "a")]
+    A,
+    #[serde(rename = "b")]
+    B,
+}
+impl AlertRaisedLabel {
+    /// The value as it appears in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::A => "a",
+            Self::B => "b",
         }
     }
 }

@@ -403,17 +403,19 @@ fn direction(
         Outcome::Fails(fails) => {
             let (wv, rv) = (w.validator()?, r.validator()?);
             let mut kept = 0;
+            // One change per (direction, kind, path): a set, so thousands of changes stay linear.
+            let mut reported: std::collections::HashSet<(Direction, String, String)> = report
+                .changes
+                .iter()
+                .map(|c| (c.direction, c.kind.clone(), c.path.clone()))
+                .collect();
             for f in fails {
                 // The witness must convince an independent validator, or it is not reported.
                 if !wv.is_valid(&f.witness) || rv.is_valid(&f.witness) {
                     continue;
                 }
                 let change = to_change(f, dir, &w.set, &r.set);
-                if !report.changes.iter().any(|c| {
-                    c.direction == change.direction
-                        && c.kind == change.kind
-                        && c.path == change.path
-                }) {
+                if reported.insert((change.direction, change.kind.clone(), change.path.clone())) {
                     report.changes.push(change);
                 }
                 kept += 1;

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::norm::*;
 use super::strings::{Patterns, StrSpec};
-use crate::schema::{Dialect, SchemaError, SchemaSet, lookup};
+use crate::schema::{Dialect, Location, SchemaError, SchemaSet, lookup};
 
 /// Atoms a single normal form may hold before the checker gives up on it.
 const MAX_ATOMS: usize = 512;
@@ -51,6 +51,9 @@ pub(crate) struct Engine<'a> {
     pub patterns: Patterns,
     norms: FxMap<(Expr, Pol), Rc<Norm>>,
     plain: FxMap<(Side, Loc), bool>,
+    /// Pairs of writer and reader locations known to be (or not to be) the
+    /// same schema up to URIs.
+    iso: FxMap<(Loc, Loc), bool>,
     normalising: FxSet<(Expr, Pol)>,
 }
 
@@ -151,6 +154,7 @@ impl<'a> Engine<'a> {
             patterns: Patterns,
             norms: FxMap::default(),
             plain: FxMap::default(),
+            iso: FxMap::default(),
             normalising: FxSet::default(),
         }
     }
@@ -167,16 +171,88 @@ impl<'a> Engine<'a> {
         ) else {
             return false;
         };
-        if oa.dialect(a.doc) != ob.dialect(b.doc) || va != vb {
+        if oa.dialect(a.doc) != ob.dialect(b.doc) {
             return false;
         }
-        let key = (0, a.clone());
-        if let Some(p) = self.plain.get(&key) {
-            return *p;
+        if va == vb {
+            let key = (0, a.clone());
+            if let Some(p) = self.plain.get(&key) {
+                if *p {
+                    return true;
+                }
+            } else {
+                let p = is_plain(va);
+                self.plain.insert(key, p);
+                if p {
+                    return true;
+                }
+            }
         }
-        let p = is_plain(va);
-        self.plain.insert(key, p);
-        p
+        self.isomorphic(a, b)
+    }
+
+    /// Whether the writer's schema at `a` and the reader's at `b` are the
+    /// same schema up to the URIs they are known by: equal keyword by
+    /// keyword, except `$id`s and the text of `$ref`s, whose targets must be
+    /// isomorphic in turn (co-inductively: the pairs visited form a
+    /// bisimulation, so a recursive schema compares in one walk). Versioned
+    /// families that only renumber their `$id`s (`.../2.0.0/schema.json` →
+    /// `.../2.1.0/schema.json`), shared files and metaschemas both versions
+    /// reference then compare in one step. Dynamic references depend on
+    /// where evaluation entered and end the walk; under LENIENT, where the
+    /// two sides see different views, so do non-monotone keywords (`not`,
+    /// `if`, `oneOf`), which could make the writer's closed view leave the
+    /// reader's open one.
+    fn isomorphic(&mut self, a: &Loc, b: &Loc) -> bool {
+        let key = (a.clone(), b.clone());
+        if let Some(r) = self.iso.get(&key) {
+            return *r;
+        }
+        let [oa, ob] = self.sets.originals;
+        let views_differ =
+            !self.sets.sides[0].same_documents(oa) || !self.sets.sides[1].same_documents(ob);
+        let mut visited: Vec<(Loc, Loc)> = vec![key.clone()];
+        let mut seen: FxSet<(Loc, Loc)> = FxSet::default();
+        seen.insert(key.clone());
+        let mut i = 0;
+        let mut ok = true;
+        while i < visited.len() && ok {
+            let (x, y) = visited[i].clone();
+            i += 1;
+            if visited.len() > 100_000 {
+                ok = false;
+                break;
+            }
+            let mut targets = Vec::new();
+            ok = same_shape(
+                oa,
+                &x.location(),
+                ob,
+                &y.location(),
+                views_differ,
+                &mut targets,
+            );
+            for (tx, ty) in targets {
+                let pair = (Loc::from_owned(tx), Loc::from_owned(ty));
+                if let Some(known) = self.iso.get(&pair) {
+                    if !known {
+                        ok = false;
+                    }
+                    continue;
+                }
+                if seen.insert(pair.clone()) {
+                    visited.push(pair);
+                }
+            }
+        }
+        if ok {
+            for pair in visited {
+                self.iso.insert(pair, true);
+            }
+        } else {
+            self.iso.insert(key, false);
+        }
+        ok
     }
 
     /// One level of `e` as atoms.
@@ -538,7 +614,7 @@ impl<'a> Engine<'a> {
             (Kind::Num(p), Kind::Num(q)) => {
                 let n = p.meet(q);
                 if let (Some(lo), Some(hi)) = (n.lo, n.hi) {
-                    if lo.v > hi.v || (lo.v == hi.v && (lo.excl || hi.excl)) {
+                    if bounds_empty(lo, hi) {
                         return None;
                     }
                 }
@@ -681,8 +757,8 @@ impl<'a> Engine<'a> {
                 if let Some(lo) = n.lo {
                     atoms.push(same(Kind::Num(Num {
                         hi: Some(Bound {
-                            v: lo.v,
                             excl: !lo.excl,
+                            ..lo
                         }),
                         ..Num::default()
                     })));
@@ -690,8 +766,8 @@ impl<'a> Engine<'a> {
                 if let Some(hi) = n.hi {
                     atoms.push(same(Kind::Num(Num {
                         lo: Some(Bound {
-                            v: hi.v,
                             excl: !hi.excl,
+                            ..hi
                         }),
                         ..Num::default()
                     })));
@@ -888,7 +964,7 @@ impl<'a> Engine<'a> {
         Ok(match (&a.kind, v) {
             (Kind::Null, Value::Null) => true,
             (Kind::Bool(b), Value::Bool(c)) => b == c,
-            (Kind::Num(n), Value::Number(x)) => x.as_f64().is_some_and(|f| n.admits(f)),
+            (Kind::Num(n), Value::Number(_)) => n.admits_value(v),
             (Kind::Str(s), Value::String(text)) => {
                 if !s.len_ok(text.chars().count() as u64) {
                     return Ok(false);
@@ -1077,6 +1153,86 @@ fn is_plain(v: &Value) -> bool {
     true
 }
 
+/// Compares the schemas at `x` (in `sa`) and `y` (in `sb`) keyword by
+/// keyword, `$id`s aside; pushes the targets of each pair of `$ref`s onto
+/// `targets` instead of comparing the reference texts.
+fn same_shape(
+    sa: &SchemaSet,
+    x: &Location,
+    sb: &SchemaSet,
+    y: &Location,
+    views_differ: bool,
+    targets: &mut Vec<(Location, Location)>,
+) -> bool {
+    let (Some(va), Some(vb)) = (sa.get(x), sb.get(y)) else {
+        return false;
+    };
+    if sa.dialect(x.doc) != sb.dialect(y.doc) {
+        return false;
+    }
+    let draft4 = sa.dialect(x.doc) == Dialect::Draft4;
+    match (va, vb) {
+        (Value::Object(ma), Value::Object(mb)) => {
+            let is_id = |k: &str, v: &Value| (k == "$id" || (draft4 && k == "id")) && v.is_string();
+            let keys_a = ma.iter().filter(|(k, v)| !is_id(k, v)).count();
+            let keys_b = mb.iter().filter(|(k, v)| !is_id(k, v)).count();
+            if keys_a != keys_b {
+                return false;
+            }
+            for (k, v) in ma {
+                if is_id(k, v) {
+                    continue;
+                }
+                let Some(w) = mb.get(k) else { return false };
+                match k.as_str() {
+                    "$dynamicRef" | "$recursiveRef" => return false,
+                    "not" | "if" | "oneOf" if views_differ => return false,
+                    // Data, not schemas: a `$ref` key in them is text.
+                    "const" | "enum" | "default" | "examples" if v != w => return false,
+                    "const" | "enum" | "default" | "examples" => {}
+                    "$ref" if v.is_string() && w.is_string() => {
+                        let (Some(ra), Some(rb)) = (v.as_str(), w.as_str()) else {
+                            return false;
+                        };
+                        match (sa.resolve(x, ra), sb.resolve(y, rb)) {
+                            (Ok(ta), Ok(tb)) => targets.push((ta, tb)),
+                            _ => return false,
+                        }
+                    }
+                    _ => {
+                        if !same_shape(
+                            sa,
+                            &sa.child(x, &[k]),
+                            sb,
+                            &sb.child(y, &[k]),
+                            views_differ,
+                            targets,
+                        ) {
+                            return false;
+                        }
+                    }
+                }
+            }
+            true
+        }
+        (Value::Array(xa), Value::Array(xb)) => {
+            xa.len() == xb.len()
+                && (0..xa.len()).all(|i| {
+                    let seg = i.to_string();
+                    same_shape(
+                        sa,
+                        &sa.child(x, &[&seg]),
+                        sb,
+                        &sb.child(y, &[&seg]),
+                        views_differ,
+                        targets,
+                    )
+                })
+        }
+        (p, q) => p == q,
+    }
+}
+
 pub(crate) fn side_of(e: &Expr) -> Side {
     match e {
         Expr::Node(s, _) => *s,
@@ -1094,22 +1250,32 @@ fn min_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 }
 
 fn apply_num(n: &mut Num, obj: &Map<String, Value>, dialect: Dialect) {
-    let bound = |v: f64, excl: bool| Some(Bound { v, excl });
-    if let Some(x) = obj.get("minimum").and_then(num) {
+    let bound = |v: &Value, excl: bool| {
+        num(v).map(|x| Bound {
+            v: x,
+            excl,
+            int: exact_int(v),
+        })
+    };
+    if let Some(b) = obj.get("minimum").and_then(|v| {
         let excl =
             dialect == Dialect::Draft4 && obj.get("exclusiveMinimum") == Some(&Value::Bool(true));
-        n.lo = tighter(n.lo, bound(x, excl), true);
+        bound(v, excl)
+    }) {
+        n.lo = tighter(n.lo, Some(b), true);
     }
-    if let Some(x) = obj.get("maximum").and_then(num) {
+    if let Some(b) = obj.get("maximum").and_then(|v| {
         let excl =
             dialect == Dialect::Draft4 && obj.get("exclusiveMaximum") == Some(&Value::Bool(true));
-        n.hi = tighter(n.hi, bound(x, excl), false);
+        bound(v, excl)
+    }) {
+        n.hi = tighter(n.hi, Some(b), false);
     }
-    if let Some(x) = obj.get("exclusiveMinimum").and_then(num) {
-        n.lo = tighter(n.lo, bound(x, true), true);
+    if let Some(b) = obj.get("exclusiveMinimum").and_then(|v| bound(v, true)) {
+        n.lo = tighter(n.lo, Some(b), true);
     }
-    if let Some(x) = obj.get("exclusiveMaximum").and_then(num) {
-        n.hi = tighter(n.hi, bound(x, true), false);
+    if let Some(b) = obj.get("exclusiveMaximum").and_then(|v| bound(v, true)) {
+        n.hi = tighter(n.hi, Some(b), false);
     }
     if let Some(x) = obj.get("multipleOf").and_then(num) {
         if x > 0.0 && !n.mult.contains(&x) {

@@ -346,12 +346,13 @@ impl<'a> Prover<'a> {
         if bnums.iter().any(|b| num_covers(an, b)) {
             return Ok(Outcome::Holds);
         }
-        for x in num_candidates(an, &bnums) {
-            let v = number(x);
-            if an.admits(x)
+        let exact = exact_candidates(an, &bnums);
+        let approximate = num_candidates(an, &bnums).into_iter().map(number);
+        for v in exact.into_iter().chain(approximate) {
+            if an.admits_value(&v)
                 && !a.except.iter().any(|e| json_eq(e, &v))
                 && bs.iter().all(|b| {
-                    !matches!(&b.kind, Kind::Num(n) if n.admits(x))
+                    !matches!(&b.kind, Kind::Num(n) if n.admits_value(&v))
                         || b.except.iter().any(|e| json_eq(e, &v))
                 })
             {
@@ -360,7 +361,7 @@ impl<'a> Prover<'a> {
                         "TYPE_NARROWED",
                         format!("{} values are no longer accepted", a.type_name()),
                     ),
-                    Some(b) => num_kind(b, x),
+                    Some(b) => num_kind(b, &v),
                 };
                 return Ok(Outcome::Fails(vec![Fail {
                     witness: v,
@@ -1224,8 +1225,9 @@ impl<'a> Prover<'a> {
     }
 }
 
-/// The least value of `a` as (bound, exclusive), tightened by integrality and multiples.
-fn eff_lo(a: &Num) -> Option<(f64, bool)> {
+/// The least value of `a` as a bound, tightened by integrality and
+/// multiples (its exact integer kept only while the bound is unchanged).
+fn eff_lo(a: &Num) -> Option<Bound> {
     let b = a.lo?;
     let (mut v, mut excl) = (b.v, b.excl);
     if a.integer {
@@ -1246,10 +1248,15 @@ fn eff_lo(a: &Num) -> Option<(f64, bool)> {
             excl = false;
         }
     }
-    Some((v, excl))
+    let unchanged = v == b.v && excl == b.excl;
+    Some(Bound {
+        v,
+        excl,
+        int: if unchanged { b.int } else { None },
+    })
 }
 
-fn eff_hi(a: &Num) -> Option<(f64, bool)> {
+fn eff_hi(a: &Num) -> Option<Bound> {
     let b = a.hi?;
     let (mut v, mut excl) = (b.v, b.excl);
     if a.integer {
@@ -1270,24 +1277,34 @@ fn eff_hi(a: &Num) -> Option<(f64, bool)> {
             excl = false;
         }
     }
-    Some((v, excl))
+    let unchanged = v == b.v && excl == b.excl;
+    Some(Bound {
+        v,
+        excl,
+        int: if unchanged { b.int } else { None },
+    })
 }
 
 fn num_covers(a: &Num, b: &Num) -> bool {
+    use std::cmp::Ordering::{Equal, Greater, Less};
     if let Some(bl) = b.lo {
-        let Some((lo, excl)) = eff_lo(a) else {
+        let Some(lo) = eff_lo(a) else {
             return false;
         };
-        if !(lo > bl.v || (lo == bl.v && (!bl.excl || excl))) {
-            return false;
+        match cmp_num(lo.v, lo.int, bl.v, bl.int) {
+            Some(Greater) => {}
+            Some(Equal) if !bl.excl || lo.excl => {}
+            _ => return false,
         }
     }
     if let Some(bh) = b.hi {
-        let Some((hi, excl)) = eff_hi(a) else {
+        let Some(hi) = eff_hi(a) else {
             return false;
         };
-        if !(hi < bh.v || (hi == bh.v && (!bh.excl || excl))) {
-            return false;
+        match cmp_num(hi.v, hi.int, bh.v, bh.int) {
+            Some(Less) => {}
+            Some(Equal) if !bh.excl || hi.excl => {}
+            _ => return false,
         }
     }
     if b.integer && !(a.integer || a.mult.iter().any(|m| m.fract() == 0.0)) {
@@ -1312,28 +1329,64 @@ fn num_covers(a: &Num, b: &Num) -> bool {
 }
 
 fn num_empty(a: &Num) -> bool {
-    if let (Some((lo, le)), Some((hi, he))) = (eff_lo(a), eff_hi(a)) {
-        if lo > hi || (lo == hi && (le || he)) {
+    if let (Some(lo), Some(hi)) = (eff_lo(a), eff_hi(a)) {
+        if bounds_empty(lo, hi) {
             return true;
         }
     }
     a.integer && a.non_integer
 }
 
-fn num_kind(b: &Num, x: f64) -> (&'static str, String) {
+/// A bound as a schema wrote it: exactly, when it is an integer.
+fn show_bound(b: &Bound) -> String {
+    b.int.map_or_else(|| b.v.to_string(), |i| i.to_string())
+}
+
+/// Integer witnesses next to bounds beyond 2^53, exactly (`f64` candidates
+/// cannot tell `u64::MAX` from `u64::MAX - 1`).
+fn exact_candidates(a: &Num, bs: &[&Num]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for n in std::iter::once(a).chain(bs.iter().copied()) {
+        for b in [n.lo, n.hi].into_iter().flatten() {
+            let Some(i) = b.int.filter(|i| i.unsigned_abs() >= 1 << 53) else {
+                continue;
+            };
+            for c in [i - 1, i, i + 1] {
+                let v = u64::try_from(c)
+                    .map(Value::from)
+                    .or_else(|_| i64::try_from(c).map(Value::from));
+                if let Ok(v) = v {
+                    if !out.contains(&v) {
+                        out.push(v);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn num_kind(b: &Num, v: &Value) -> (&'static str, String) {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    let x = v.as_f64().unwrap_or_default();
+    let xi = exact_int(v);
     if let Some(lo) = b.lo {
-        if x < lo.v || (lo.excl && x == lo.v) {
+        if matches!(cmp_num(x, xi, lo.v, lo.int), Some(Less))
+            || (lo.excl && cmp_num(x, xi, lo.v, lo.int) == Some(Equal))
+        {
             return (
                 "MINIMUM_INCREASED",
-                format!("numbers below {} are no longer accepted", lo.v),
+                format!("numbers below {} are no longer accepted", show_bound(&lo)),
             );
         }
     }
     if let Some(hi) = b.hi {
-        if x > hi.v || (hi.excl && x == hi.v) {
+        if matches!(cmp_num(x, xi, hi.v, hi.int), Some(Greater))
+            || (hi.excl && cmp_num(x, xi, hi.v, hi.int) == Some(Equal))
+        {
             return (
                 "MAXIMUM_DECREASED",
-                format!("numbers above {} are no longer accepted", hi.v),
+                format!("numbers above {} are no longer accepted", show_bound(&hi)),
             );
         }
     }
@@ -1346,12 +1399,12 @@ fn num_kind(b: &Num, x: f64) -> (&'static str, String) {
     if b.mult.iter().any(|m| !is_multiple(x, *m)) {
         return (
             "MULTIPLE_OF_CHANGED",
-            format!("{x} is no longer an accepted multiple"),
+            format!("{v} is no longer an accepted multiple"),
         );
     }
     (
         "NUMBER_NARROWED",
-        format!("the number {x} is no longer accepted"),
+        format!("the number {v} is no longer accepted"),
     )
 }
 

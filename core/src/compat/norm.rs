@@ -195,6 +195,47 @@ impl Expr {
 pub(crate) struct Bound {
     pub v: f64,
     pub excl: bool,
+    /// The bound exactly, when the schema wrote an integer that fits 64
+    /// bits: beyond 2^53 an `f64` cannot tell neighbouring integers apart
+    /// (`18446744073709551615` and `…614` are one `f64`).
+    pub int: Option<i128>,
+}
+
+/// Integers below this magnitude are exact as `f64`.
+const EXACT_F64: f64 = 9_007_199_254_740_992.0;
+
+/// A JSON number exactly, when it is an integer that fits 64 bits.
+pub(crate) fn exact_int(v: &Value) -> Option<i128> {
+    v.as_i64()
+        .map(i128::from)
+        .or_else(|| v.as_u64().map(i128::from))
+}
+
+/// Orders two numbers known as `f64` and, for integers, exactly; `None`
+/// when `f64` cannot tell them apart and no exact value says which is larger.
+/// Rounding to `f64` keeps order, so distinct `f64`s always answer.
+pub(crate) fn cmp_num(
+    x: f64,
+    xi: Option<i128>,
+    y: f64,
+    yi: Option<i128>,
+) -> Option<std::cmp::Ordering> {
+    if let (Some(a), Some(b)) = (xi, yi) {
+        return Some(a.cmp(&b));
+    }
+    if x != y {
+        return x.partial_cmp(&y);
+    }
+    (x.abs() < EXACT_F64).then_some(std::cmp::Ordering::Equal)
+}
+
+/// Whether the range between `lo` and `hi` is certainly empty.
+pub(crate) fn bounds_empty(lo: Bound, hi: Bound) -> bool {
+    match cmp_num(lo.v, lo.int, hi.v, hi.int) {
+        Some(std::cmp::Ordering::Greater) => true,
+        Some(std::cmp::Ordering::Equal) => lo.excl || hi.excl,
+        _ => false,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -422,19 +463,71 @@ pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Whether `x` is a multiple of `m`, with the tolerance floating point needs.
+/// Whether `x` is a multiple of `m`, with the tolerance floating point needs
+/// for decimal steps (`0.3` of `0.1`). When the quotient overflows (`1e308`
+/// of `0.5`) it is decided exactly on the binary values instead.
 pub(crate) fn is_multiple(x: f64, m: f64) -> bool {
     if m <= 0.0 || !m.is_finite() || !x.is_finite() {
         return false;
     }
+    if x == 0.0 {
+        return true;
+    }
     let q = x / m;
     if !q.is_finite() {
-        return false;
+        return binary_multiple(x, m);
     }
     (q - q.round()).abs() < 1e-9
 }
 
+/// `x / m` is an integer, exactly: with `x = ox·2^ex` and `m = om·2^em`
+/// (odd `ox`, `om`), that is `om | ox` and `ex ≥ em`.
+fn binary_multiple(x: f64, m: f64) -> bool {
+    let parts = |v: f64| -> (u64, i64) {
+        let bits = v.abs().to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as i64;
+        let frac = bits & ((1u64 << 52) - 1);
+        let (mut mant, mut e) = if exp == 0 {
+            (frac, -1074)
+        } else {
+            (frac | (1u64 << 52), exp - 1075)
+        };
+        let tz = mant.trailing_zeros();
+        mant >>= tz;
+        e += i64::from(tz);
+        (mant, e)
+    };
+    let (ox, ex) = parts(x);
+    let (om, em) = parts(m);
+    om != 0 && ox % om == 0 && ex >= em
+}
+
 impl Num {
+    /// Whether the JSON number `v` is in the set, exactly for integers that fit 64 bits.
+    pub fn admits_value(&self, v: &Value) -> bool {
+        let Some(x) = v.as_f64() else { return false };
+        let xi = exact_int(v);
+        if let Some(b) = self.lo {
+            match cmp_num(x, xi, b.v, b.int) {
+                Some(std::cmp::Ordering::Less) => return false,
+                Some(std::cmp::Ordering::Equal) if b.excl => return false,
+                _ => {}
+            }
+        }
+        if let Some(b) = self.hi {
+            match cmp_num(x, xi, b.v, b.int) {
+                Some(std::cmp::Ordering::Greater) => return false,
+                Some(std::cmp::Ordering::Equal) if b.excl => return false,
+                _ => {}
+            }
+        }
+        let int = x.fract() == 0.0;
+        (!self.integer || int)
+            && (!self.non_integer || !int)
+            && self.mult.iter().all(|m| is_multiple(x, *m))
+            && self.not_mult.iter().all(|m| !is_multiple(x, *m))
+    }
+
     pub fn admits(&self, x: f64) -> bool {
         if let Some(b) = self.lo {
             if x < b.v || (b.excl && x == b.v) {
@@ -479,18 +572,16 @@ fn union_f(a: &[f64], b: &[f64]) -> Vec<f64> {
 pub(crate) fn tighter(a: Option<Bound>, b: Option<Bound>, lower: bool) -> Option<Bound> {
     match (a, b) {
         (None, x) | (x, None) => x,
-        (Some(x), Some(y)) => {
-            if x.v == y.v {
-                Some(Bound {
-                    v: x.v,
-                    excl: x.excl || y.excl,
-                })
-            } else if (x.v > y.v) == lower {
-                Some(x)
-            } else {
-                Some(y)
-            }
-        }
+        (Some(x), Some(y)) => match cmp_num(x.v, x.int, y.v, y.int) {
+            Some(std::cmp::Ordering::Equal) => Some(Bound {
+                excl: x.excl || y.excl,
+                ..x
+            }),
+            Some(o) if (o == std::cmp::Ordering::Greater) == lower => Some(x),
+            Some(_) => Some(y),
+            // Indistinguishable without the literals: the one known exactly.
+            None => Some(if x.int.is_some() { x } else { y }),
+        },
     }
 }
 

@@ -234,3 +234,47 @@ fn undecidable_constructs_are_sampled_then_answer_unknown_with_a_reason() {
             ? FORWARD: pattern "^(?!ba)[a-z]{2}$": look-around has no finite automaton"#]],
     );
 }
+
+/// Regression: bounds that differ only beyond f64 precision are different
+/// bounds (`u64::MAX` against `u64::MAX - 1` was called compatible).
+#[test]
+fn integer_bounds_beyond_f64_precision() {
+    let u64_max = json!(18446744073709551615u64);
+    let below = json!(18446744073709551614u64);
+    let r = render(
+        json!({"type": "integer", "minimum": 0, "maximum": u64_max}),
+        json!({"type": "integer", "minimum": 0, "maximum": below}),
+        Mode::Backward,
+        Policy::Strict,
+    );
+    expect![[r#"
+        incompatible
+        Backward MAXIMUM_DECREASED / 18446744073709551615"#]]
+    .assert_eq(&r);
+    let r = render(
+        json!({"type": "integer", "maximum": below}),
+        json!({"type": "integer", "maximum": u64_max}),
+        Mode::Backward,
+        Policy::Strict,
+    );
+    assert_eq!(r, "compatible");
+}
+
+/// Regression: `1e308` is an integer and a multiple of `0.5` (the quotient
+/// overflows an f64), so it is not in `not {integer, multipleOf 0.5}`.
+#[test]
+fn multiples_whose_quotient_overflows() {
+    let r = render(
+        json!({"const": 1e308}),
+        json!({"not": {"type": "integer", "multipleOf": 0.5}}),
+        Mode::Backward,
+        Policy::Strict,
+    );
+    assert_ne!(r, "compatible", "{r}");
+    assert!(super::norm::is_multiple(1e308, 0.5));
+    assert!(super::norm::is_multiple(1e308, 1.0));
+    assert!(
+        super::norm::is_multiple(0.3, 0.1),
+        "decimal steps keep their tolerance"
+    );
+}

@@ -14,10 +14,10 @@ use serde_json::{Map, Value};
 mod uri;
 mod validate;
 
-use uri::{base_id, strip_fragment, unescape_pointer};
+use uri::{base_id, unescape_pointer};
 pub use uri::{
     encode_path, escape_pointer, is_known_document, known_document, normalize_uri, percent_decode,
-    resolve_uri, try_resolve_uri,
+    resolve_reference, resolve_uri, try_resolve_uri,
 };
 pub use validate::{ValidationIssue, Validator, check_well_formed, validator_resources};
 
@@ -177,7 +177,12 @@ impl SchemaSet {
                 doc: uri.clone(),
                 uri: s.to_owned(),
             })?,
-            None => Dialect::Draft202012,
+            // A document without `$schema` is read in the root's dialect, as
+            // the documents that refer to it are (2020-12 for a root).
+            None => self
+                .docs
+                .first()
+                .map_or(Dialect::Draft202012, |d| d.dialect),
         };
         check_depth(&uri, &value)?;
         let doc = self.docs.len();
@@ -226,6 +231,17 @@ impl SchemaSet {
             self.alias(uri, ids[*doc]);
         }
         Ok(())
+    }
+
+    /// Whether `other` holds the very same documents (a clone, not a view
+    /// that rewrote some).
+    pub fn same_documents(&self, other: &SchemaSet) -> bool {
+        self.docs.len() == other.docs.len()
+            && self
+                .docs
+                .iter()
+                .zip(&other.docs)
+                .all(|(a, b)| Arc::ptr_eq(&a.value, &b.value))
     }
 
     /// The URIs documents are known by besides their own, as (URI, document).
@@ -342,12 +358,9 @@ impl SchemaSet {
             reference: reference.to_owned(),
             message,
         };
-        let absolute = try_resolve_uri(&at.base, reference)
+        let (resource, fragment) = resolve_reference(&at.base, reference)
             .map_err(|e| unresolvable(format!("not a URI reference: {e}")))?;
-        let (resource, fragment) = match absolute.split_once('#') {
-            Some((r, f)) => (r, f),
-            None => (absolute.as_str(), ""),
-        };
+        let resource = resource.as_str();
         let fragment = percent_decode(fragment);
         if !fragment.is_empty() && !fragment.starts_with('/') {
             // A plain-name fragment is an `$anchor` (or a draft-07 `$id: "#name"`).
@@ -482,10 +495,10 @@ impl SchemaSet {
     pub fn missing_documents(&self) -> Vec<MissingDocument> {
         let mut out: Vec<MissingDocument> = Vec::new();
         for r in self.references() {
-            let Ok(abs) = try_resolve_uri(&r.at.base, &r.reference) else {
+            let Ok((resource, _)) = resolve_reference(&r.at.base, &r.reference) else {
                 continue;
             };
-            let resource = strip_fragment(&abs);
+            let resource = resource.as_str();
             if !self.index.contains_key(resource) && !out.iter().any(|m| m.uri == resource) {
                 out.push(MissingDocument {
                     uri: resource.to_owned(),

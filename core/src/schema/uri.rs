@@ -15,6 +15,21 @@ pub fn try_resolve_uri(base: &str, reference: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A reference resolved as the validator resolves it: the document part
+/// (before the last `#`) against `base`, the fragment kept as written (JSON
+/// pointers in real schemas hold characters a strict URI parser refuses,
+/// like `<` in `#/definitions/Option<T>`). Returns (absolute document URI,
+/// fragment).
+pub fn resolve_reference<'r>(base: &str, reference: &'r str) -> Result<(String, &'r str), String> {
+    let (document, fragment) = reference.rsplit_once('#').unwrap_or((reference, ""));
+    let absolute = if document.is_empty() {
+        normalize_uri(base)
+    } else {
+        try_resolve_uri(base, document)?
+    };
+    Ok((absolute, fragment))
+}
+
 /// [`try_resolve_uri`], keeping `reference` as it is when it cannot be
 /// resolved (an invalid URI then names no document, and the lookup that
 /// follows reports it with its place).

@@ -385,3 +385,35 @@ fn a_ten_megabyte_schema_is_checked() {
     ]);
     assert_eq!(r.code, 0, "{:?}", r.stderr);
 }
+
+/// A report with thousands of changes: the human form shows the first ones
+/// and counts the rest; JSON keeps every one.
+#[test]
+fn thousands_of_changes_stay_readable() {
+    let d = scratch("wide");
+    let props: serde_json::Map<String, Value> = (0..2_000)
+        .map(|i| (format!("field_{i}"), json!({"type": "string"})))
+        .collect();
+    let wide = d.join("wide.json");
+    write(
+        &wide,
+        &json!({"type": "object", "properties": props}).to_string(),
+    );
+    let any = d.join("object.json");
+    write(&any, r#"{"type": "object"}"#);
+    let (wide, any) = (wide.display().to_string(), any.display().to_string());
+    let args = [
+        "diff", &wide, &any, "--mode", "forward", "--policy", "strict",
+    ];
+    let human = evreg(&args);
+    assert_eq!(human.code, 1, "{}", human.stderr);
+    assert!(human.stdout.lines().count() < 100, "{}", human.stdout);
+    assert!(
+        human.stdout.contains("... and 1980 more breaking changes"),
+        "{}",
+        human.stdout
+    );
+    let json_run = evreg(&[&args[..], &["--format", "json"]].concat());
+    let report: Value = serde_json::from_str(&json_run.stdout).expect("json report");
+    assert_eq!(report["changes"].as_array().map(Vec::len), Some(2_000));
+}

@@ -360,3 +360,43 @@ fn time_crate_date_times_round_trip() {
         "previous is required, though nullable"
     );
 }
+
+/// Enums that mix scalar types: protobuf's JSON enum reads a name or its
+/// number and writes the name; any other mix reads and writes each value.
+#[test]
+fn mixed_scalar_enums_read_every_listed_value() {
+    use evreg_tests::goldens::enums::{AlertRaised, AlertRaisedLevel, AlertRaisedStatus};
+    let base = serde_json::json!({"kind": "alert", "state": "firing", "severity": 1});
+    let with = |k: &str, v: Value| {
+        let mut e = base.clone();
+        e["status"] = serde_json::json!("STATUS_ACTIVE");
+        e[k] = v;
+        e
+    };
+    let by_number: AlertRaised =
+        serde_json::from_value(with("status", serde_json::json!(1))).expect("reads the number");
+    assert_eq!(by_number.status, AlertRaisedStatus::StatusActive);
+    assert_eq!(
+        serde_json::to_value(&by_number).expect("writes")["status"],
+        serde_json::json!("STATUS_ACTIVE"),
+        "writes the name"
+    );
+    for (json, level) in [
+        (serde_json::json!("auto"), AlertRaisedLevel::Auto),
+        (serde_json::json!(2), AlertRaisedLevel::N2),
+        (serde_json::json!(true), AlertRaisedLevel::True),
+        (serde_json::json!(1.5), AlertRaisedLevel::N1_5),
+    ] {
+        let e: AlertRaised = serde_json::from_value(with("level", json.clone())).expect("reads");
+        assert_eq!(e.level, Some(level));
+        assert_eq!(serde_json::to_value(&e).expect("writes")["level"], json);
+    }
+    let err = serde_json::from_value::<AlertRaised>(with("level", serde_json::json!(3)))
+        .expect_err("3 is not listed");
+    assert!(
+        err.to_string()
+            .contains("expected one of \"auto\", 2, true, 1.5"),
+        "{err}"
+    );
+    assert!(serde_json::from_value::<AlertRaised>(with("status", serde_json::json!(7))).is_err());
+}

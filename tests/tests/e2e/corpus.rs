@@ -61,6 +61,25 @@ fn cause(message: &str) -> String {
     out.chars().take(140).collect()
 }
 
+/// The document a load error says is missing (`no document URI on disk`).
+fn missing_document(message: &str) -> Option<&str> {
+    let rest = message.split("no document ").nth(1)?;
+    rest.split(" on disk").next()
+}
+
+/// `file: what is wrong`, for a snapshot of the files that cannot load:
+/// a missing document's URI, or the error's cause.
+fn failure_line(file: &Path, message: &str) -> String {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match missing_document(message) {
+        Some(uri) => format!("{name}: missing {uri}"),
+        None => format!("{name}: {}", cause(message)),
+    }
+}
+
 fn print_tally(title: &str, t: &BTreeMap<String, usize>) {
     eprintln!("{title}:");
     let mut v: Vec<(&String, &usize)> = t.iter().collect();
@@ -134,6 +153,16 @@ impl Diffs {
         }
     }
 
+    /// Every pair diffs, unless one side cannot load for a document the corpus lacks.
+    fn assert_only_missing_documents(&self) {
+        let other: Vec<&String> = self
+            .errors
+            .keys()
+            .filter(|k| *k != "cannot load: a document outside the corpus")
+            .collect();
+        assert!(other.is_empty(), "pairs that fail to diff: {other:#?}");
+    }
+
     fn print(&self, title: &str) {
         eprintln!("{title}: {} consecutive pairs", self.pairs);
         print_tally("  verdicts", &self.verdicts);
@@ -149,27 +178,27 @@ fn schemastore_references_resolve_and_families_diff() {
     let dir = dir.join("schemastore");
     let roots = Roots::new(vec![SchemaRoot::dir(&dir)]);
     let files = json_files(&dir);
-    let mut load_errors: BTreeMap<String, usize> = BTreeMap::new();
+    let mut failures: Vec<String> = Vec::new();
     let mut loaded = 0;
     for f in &files {
-        match roots.load(&Disk, f) {
-            Ok(set) => {
-                loaded += 1;
-                if let Err(e) = Validator::new(&set) {
-                    *load_errors
-                        .entry(format!("validator: {}", cause(&e.to_string())))
-                        .or_default() += 1;
-                }
-            }
-            Err(e) => *load_errors.entry(cause(&e.to_string())).or_default() += 1,
+        let result = roots
+            .load(&Disk, f)
+            .map_err(|e| e.to_string())
+            .and_then(|set| Validator::new(&set).map_err(|e| e.to_string()));
+        match result {
+            Ok(_) => loaded += 1,
+            Err(e) => failures.push(failure_line(f, &e)),
         }
     }
     eprintln!(
-        "schemastore: {} files, {loaded} load with every reference resolved",
+        "schemastore: {} files, {loaded} load (every reference resolved) and compile",
         files.len()
     );
-    print_tally("  load or compile errors by cause", &load_errors);
-
+    // What cannot load: documents SchemaStore names but does not hold
+    // (remote URLs), a draft-04 file using `$id` (an annotation there), and
+    // two files claiming one `$id` a reference needs.
+    expect_test::expect_file!["corpus-schemastore-failures.txt"]
+        .assert_eq(&(failures.join("\n") + "\n"));
     let mut families: BTreeMap<String, Vec<(Vec<u64>, PathBuf)>> = BTreeMap::new();
     for f in &files {
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
@@ -185,18 +214,8 @@ fn schemastore_references_resolve_and_families_diff() {
         }
     }
     diffs.print("schemastore families");
-    let unresolved: usize = load_errors
-        .iter()
-        .filter(|(k, _)| k.contains("cannot resolve"))
-        .map(|(_, n)| n)
-        .sum();
-    assert_eq!(unresolved, 0, "every SchemaStore reference resolves");
     assert!(diffs.pairs > 50, "SchemaStore has many versioned families");
-    assert_eq!(
-        diffs.errors.values().sum::<usize>(),
-        0,
-        "every family pair diffs"
-    );
+    diffs.assert_only_missing_documents();
 }
 
 /// AsyncAPI's definitions refer to each other by absolute `$id`: with the
@@ -227,7 +246,7 @@ fn asyncapi_definitions_resolve_by_id_and_diff_across_versions() {
     versions.sort();
     let mut by_name: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     let (mut files, mut loaded) = (0, 0);
-    let mut errors: BTreeMap<String, usize> = BTreeMap::new();
+    let mut failures: Vec<String> = Vec::new();
     for (_, v) in &versions {
         for f in json_files(&dir.join(v)) {
             files += 1;
@@ -237,7 +256,7 @@ fn asyncapi_definitions_resolve_by_id_and_diff_across_versions() {
                 .and_then(|s| Validator::new(&s).map_err(|e| e.to_string()))
             {
                 Ok(_) => loaded += 1,
-                Err(e) => *errors.entry(cause(&e)).or_default() += 1,
+                Err(e) => failures.push(format!("{v}/{}", failure_line(&f, &e))),
             }
             let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
             by_name.entry(name.unwrap_or_default()).or_default().push(f);
@@ -247,7 +266,17 @@ fn asyncapi_definitions_resolve_by_id_and_diff_across_versions() {
         "asyncapi: {files} definitions in {} versions, {loaded} load and compile",
         versions.len()
     );
-    print_tally("  errors by cause", &errors);
+    // The corpus holds `definitions/` only: what refers to the bindings and
+    // extensions schemas (and to `avroSchema_v1.json`, absent upstream) cannot
+    // load, and says which document it misses; nothing fails otherwise.
+    let outside: Vec<&String> = failures
+        .iter()
+        .filter(|f| !f.contains(": missing http://asyncapi.com/"))
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "definitions fail to load for other reasons: {outside:#?}"
+    );
     let mut diffs = Diffs::default();
     for paths in by_name.values() {
         for w in paths.windows(2) {
@@ -255,16 +284,12 @@ fn asyncapi_definitions_resolve_by_id_and_diff_across_versions() {
         }
     }
     diffs.print("asyncapi definitions across versions");
-    assert_eq!(
-        loaded, files,
-        "every AsyncAPI definition loads and compiles"
+    assert!(
+        loaded * 10 >= files * 9,
+        "most AsyncAPI definitions load and compile"
     );
     assert!(roots.indexed_files() > 0, "the $id index was used");
-    assert_eq!(
-        diffs.errors.values().sum::<usize>(),
-        0,
-        "every definition pair diffs"
-    );
+    diffs.assert_only_missing_documents();
 }
 
 /// The draft a test-suite folder is written for.
