@@ -417,12 +417,8 @@ fn check_example(
     };
     let instance = read_json(f)?;
     let payload = sets[version as usize - 1].schema_set();
-    let schema = match envelope {
-        Some(env) => {
-            compose_message(env, s.key.as_str(), version, payload).map_err(|e| anyhow!("{e}"))?
-        }
-        None => payload.clone(),
-    };
+    let schema =
+        compose_message(envelope, s.key.as_str(), version, payload).map_err(|e| anyhow!("{e}"))?;
     let validator = Validator::new(&schema).map_err(|e| anyhow!("{file}: {e}"))?;
     let errors: Vec<String> = validator
         .issues(&instance)

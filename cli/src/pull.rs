@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow};
 use evreg_codegen::write_if_changed;
 use evreg_core::RoutingKey;
+use evreg_core::layout::{Lock, LockEntry};
 use evreg_server::store::sha256_hex;
-use serde_json::json;
 
 use crate::exit;
 use crate::remote::{Registry, token};
@@ -61,9 +61,12 @@ pub fn run(a: &PullArgs, out: &mut dyn Write) -> Result<i32> {
             let (id, schema) = registry.version(subject, version)?;
             let text = format!("{}\n", serde_json::to_string_pretty(&schema)?);
             write_if_changed(&a.out.join(subject), &text).map_err(|e| anyhow!("{e}"))?;
-            lock.push(
-                json!({"subject": subject, "version": version, "id": id, "sha256": sha256_hex(text.as_bytes())}),
-            );
+            lock.push(LockEntry {
+                subject: subject.clone(),
+                version: u32::try_from(version)?,
+                id,
+                sha256: Some(sha256_hex(text.as_bytes())),
+            });
             continue;
         }
         keys += 1;
@@ -72,19 +75,25 @@ pub fn run(a: &PullArgs, out: &mut dyn Write) -> Result<i32> {
             let text = format!("{}\n", serde_json::to_string_pretty(&schema)?);
             let path = a.out.join(subject).join(format!("v{version}.json"));
             write_if_changed(&path, &text).map_err(|e| anyhow!("{e}"))?;
-            lock.push(json!({"subject": subject, "version": version, "id": id, "sha256": sha256_hex(text.as_bytes())}));
+            lock.push(LockEntry {
+                subject: subject.clone(),
+                version: u32::try_from(version)?,
+                id,
+                sha256: Some(sha256_hex(text.as_bytes())),
+            });
         }
     }
     // The lock file last: it names only files already in place.
-    let lock_text = format!(
-        "{}\n",
-        serde_json::to_string_pretty(&json!({"registry": a.registry, "subjects": lock}))?
-    );
-    write_if_changed(&a.out.join("evreg.lock"), &lock_text).map_err(|e| anyhow!("{e}"))?;
+    let count = lock.len();
+    let lock = Lock {
+        registry: Some(a.registry.clone()),
+        subjects: lock,
+    };
+    write_if_changed(&a.out.join(Lock::FILE), &lock.to_text()).map_err(|e| anyhow!("{e}"))?;
     writeln!(
         out,
         "pulled {keys} routing keys, {} versions into {}",
-        lock.len(),
+        count,
         a.out.display()
     )?;
     if !skipped.is_empty() {

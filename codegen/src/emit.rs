@@ -171,6 +171,36 @@ impl Emitter<'_> {
         }
     }
 
+    /// The derives for a type whose `JsonSchema` is written by hand.
+    fn derives_without_schemars(&self, base: &[&str]) -> TokenStream {
+        let plain = Options {
+            schemars: false,
+            ..self.opts.clone()
+        };
+        Emitter {
+            types: self.types,
+            opts: &plain,
+        }
+        .derives(base)
+    }
+
+    /// A hand-written `JsonSchema` impl returning `schema` (nothing without `schemars`).
+    fn schema_impl(&self, t: &TypeDef, schema: TokenStream) -> TokenStream {
+        if !self.opts.schemars {
+            return quote!();
+        }
+        let name = ident(&t.name);
+        let title = t.name.clone();
+        quote! {
+            impl schemars::JsonSchema for #name {
+                fn schema_name() -> std::borrow::Cow<'static, str> { #title.into() }
+                fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                    #schema
+                }
+            }
+        }
+    }
+
     pub fn type_def(&self, t: &TypeDef) -> TokenStream {
         let name = ident(&t.name);
         let doc = Self::doc(&t.doc);
@@ -280,36 +310,18 @@ impl Emitter<'_> {
                     "PartialOrd",
                     "Ord",
                 ];
-                let schemars = self.opts.schemars;
                 // JsonSchema is implemented by hand below: the derive would describe strings.
-                let plain = Options {
-                    schemars: false,
-                    ..self.opts.clone()
-                };
-                let derives = Emitter {
-                    types: self.types,
-                    opts: &plain,
-                }
-                .derives(&base);
+                let derives = self.derives_without_schemars(&base);
                 let ids: Vec<Ident> = variants.iter().map(|(_, id)| ident(id)).collect();
                 let nums: Vec<Literal> = variants
                     .iter()
                     .map(|(n, _)| Literal::i64_unsuffixed(*n))
                     .collect();
                 let vals: Vec<i64> = variants.iter().map(|(n, _)| *n).collect();
-                let schema_impl = if schemars {
-                    let title = t.name.clone();
-                    quote! {
-                        impl schemars::JsonSchema for #name {
-                            fn schema_name() -> std::borrow::Cow<'static, str> { #title.into() }
-                            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                                schemars::json_schema!({"type": "integer", "enum": [#(#vals),*]})
-                            }
-                        }
-                    }
-                } else {
-                    quote!()
-                };
+                let schema_impl = self.schema_impl(
+                    t,
+                    quote!(schemars::json_schema!({"type": "integer", "enum": [#(#vals),*]})),
+                );
                 quote! {
                     #doc
                     #derives
@@ -339,17 +351,8 @@ impl Emitter<'_> {
             }
             Def::ValueEnum(variants) => {
                 let base = ["Debug", "Clone", "Copy", "PartialEq", "Eq", "Hash"];
-                let schemars = self.opts.schemars;
                 // Serialize, Deserialize and JsonSchema by hand: no derive reads mixed scalars.
-                let plain = Options {
-                    schemars: false,
-                    ..self.opts.clone()
-                };
-                let derives = Emitter {
-                    types: self.types,
-                    opts: &plain,
-                }
-                .derives(&base);
+                let derives = self.derives_without_schemars(&base);
                 let ids: Vec<Ident> = variants.iter().map(|v| ident(&v.ident)).collect();
                 let writes = variants.iter().map(|v| {
                     let id = ident(&v.ident);
@@ -374,19 +377,8 @@ impl Emitter<'_> {
                         quote!(serde_json::from_str::<serde_json::Value>(#text).unwrap_or_default())
                     })
                     .collect();
-                let schema_impl = if schemars {
-                    let title = t.name.clone();
-                    quote! {
-                        impl schemars::JsonSchema for #name {
-                            fn schema_name() -> std::borrow::Cow<'static, str> { #title.into() }
-                            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                                schemars::json_schema!({"enum": [#(#all),*]})
-                            }
-                        }
-                    }
-                } else {
-                    quote!()
-                };
+                let schema_impl =
+                    self.schema_impl(t, quote!(schemars::json_schema!({"enum": [#(#all),*]})));
                 quote! {
                     #doc
                     #derives

@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 
 use evreg_core::BindingPattern;
-use evreg_core::layout::{self, LoadError, SchemaDir, Source};
+use evreg_core::layout::{self, LoadError, Lock, SchemaDir, Source};
 use evreg_core::roots::{Roots, SchemaRoot};
 use evreg_core::schema::SchemaSet;
 use proc_macro2::TokenStream;
@@ -929,39 +929,19 @@ pub fn write_if_changed(path: &Path, text: &str) -> Result<(), Error> {
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-/// Schema ids from `evreg.lock`: `{"subjects": [{"subject", "version", "id"}]}`.
+/// Schema ids from `evreg.lock` ([`evreg_core::layout::Lock`]).
 fn read_lock(dir: &Path) -> Result<SchemaIds, Error> {
-    let path = dir.join("evreg.lock");
+    let path = dir.join(Lock::FILE);
     let mut ids = SchemaIds::new();
     if !path.is_file() {
         return Ok(ids);
     }
-    let v = layout::read_json(&Disk, &path)?;
-    let bad = |m: &str| Error::Layout {
+    let text = Disk.read(&path).map_err(|message| Error::Layout {
         path: path.display().to_string(),
-        message: m.to_owned(),
-    };
-    let entries = v
-        .get("subjects")
-        .and_then(Value::as_array)
-        .ok_or_else(|| bad("expected {\"subjects\": [...]}"))?;
-    for (i, e) in entries.iter().enumerate() {
-        let subject = e.get("subject").and_then(Value::as_str);
-        let version = e
-            .get("version")
-            .and_then(Value::as_u64)
-            .and_then(|v| u32::try_from(v).ok());
-        let id = e.get("id").and_then(Value::as_u64);
-        match (subject, version, id) {
-            (Some(s), Some(v), Some(id)) => {
-                ids.insert((s.to_owned(), v), id);
-            }
-            _ => {
-                return Err(bad(&format!(
-                    "/subjects/{i}: expected subject, version and id"
-                )));
-            }
-        }
+        message,
+    })?;
+    for e in Lock::parse(&path, &text)?.subjects {
+        ids.insert((e.subject, e.version), e.id);
     }
     Ok(ids)
 }

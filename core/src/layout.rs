@@ -240,6 +240,54 @@ pub fn registry_documents(
     Ok(out)
 }
 
+/// `evreg.lock`, which `evreg pull` writes beside the files it pulled and
+/// codegen reads for schema ids: the one definition of that file's format.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lock {
+    /// The registry the files came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+    pub subjects: Vec<LockEntry>,
+}
+
+/// One pulled version: its subject, version, global id and the SHA-256 of the file written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockEntry {
+    pub subject: String,
+    pub version: u32,
+    pub id: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+impl Lock {
+    /// The file name, in the schema directory.
+    pub const FILE: &'static str = "evreg.lock";
+
+    /// Parses the file's text; errors give line, column and what was expected.
+    pub fn parse(path: &Path, text: &str) -> Result<Lock, LoadError> {
+        serde_json::from_str(text).map_err(|e| {
+            err(
+                path,
+                format!(
+                    "line {} column {}: {e} (expected {{\"registry\": URL, \"subjects\": [{{\"subject\", \"version\", \"id\", \"sha256\"}}]}})",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })
+    }
+
+    /// The file's text: pretty JSON and a final newline.
+    pub fn to_text(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
 /// One `vN.json` of a routing key.
 #[derive(Debug, Clone)]
 pub struct VersionFile {

@@ -113,22 +113,13 @@ impl AppState {
         let payload = self
             .version_set(subject, version, &content, &mut Cached(self))
             .await?;
-        let set = match &self.envelope {
-            Some(envelope) => {
-                evreg_core::schema::compose_message(envelope, subject, version as u32, &payload)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?
-            }
-            None => {
-                let wrapper = json!({"type": "object", "required": ["payload"], "properties": {"payload": {"$ref": payload.doc_uri(0)}}});
-                let mut set = evreg_core::SchemaSet::new("evreg:message", wrapper)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?;
-                for (u, d) in payload.documents() {
-                    set.add(u, d.clone())
-                        .map_err(|e| ApiError::Internal(e.to_string()))?;
-                }
-                set
-            }
-        };
+        let set = evreg_core::schema::compose_message(
+            self.envelope.as_deref(),
+            subject,
+            version as u32,
+            &payload,
+        )
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
         let compiled = Arc::new(Compiled {
             validator: Validator::compile(&set).map_err(|e| ApiError::Internal(e.to_string()))?,
             small: set.expanded_size(INLINE_NODES).is_some(),

@@ -293,15 +293,7 @@ fn version_uri(subject: &str, version: i64) -> String {
 
 /// `s` percent-encoded as one URL path segment (RFC 3986 unreserved characters kept).
 pub fn path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    evreg_core::schema::percent_encode(s, b"")
 }
 
 /// Parses a schema text as a schema set rooted at `uri` (its references not added yet).

@@ -17,7 +17,7 @@ mod validate;
 use uri::{base_id, unescape_pointer};
 pub use uri::{
     encode_path, escape_pointer, is_known_document, known_document, normalize_uri, percent_decode,
-    resolve_reference, resolve_uri, try_resolve_uri,
+    percent_encode, resolve_reference, resolve_uri, try_resolve_uri,
 };
 pub use validate::{ValidationIssue, Validator, check_well_formed, validator_resources};
 
@@ -802,29 +802,41 @@ impl SchemaSet {
 
 /// The full message schema of one event version: the envelope, with
 /// `event_type` fixed to the routing key, `event_version` to `v{version}`,
-/// and `payload` to the payload schema. Both sets' documents are kept, so
-/// `$ref`s inside either still resolve.
+/// and `payload` to the payload schema; without an envelope, an object whose
+/// required `payload` is the payload schema. Every document of both sets is
+/// kept, so references inside either still resolve. The registry's
+/// `/validate` and `evreg check`'s examples both validate against this.
 pub fn compose_message(
-    envelope: &SchemaSet,
+    envelope: Option<&SchemaSet>,
     routing_key: &str,
     version: u32,
     payload: &SchemaSet,
 ) -> Result<SchemaSet, SchemaError> {
-    let envelope_uri = envelope.doc_uri(0).to_owned();
     let payload_uri = payload.doc_uri(0).to_owned();
-    let wrapper = serde_json::json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": format!("{routing_key} v{version} message"),
-        "allOf": [{"$ref": envelope_uri}],
-        "properties": {
-            "event_type": {"const": routing_key},
-            "event_version": {"const": format!("v{version}")},
-            "payload": {"$ref": payload_uri},
-        },
-    });
+    let wrapper = match envelope {
+        Some(envelope) => serde_json::json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": format!("{routing_key} v{version} message"),
+            "allOf": [{"$ref": envelope.doc_uri(0)}],
+            "properties": {
+                "event_type": {"const": routing_key},
+                "event_version": {"const": format!("v{version}")},
+                "payload": {"$ref": payload_uri},
+            },
+        }),
+        None => serde_json::json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": format!("{routing_key} v{version} message"),
+            "type": "object",
+            "required": ["payload"],
+            "properties": {"payload": {"$ref": payload_uri}},
+        }),
+    };
     let uri = format!("evreg:message/{routing_key}/v{version}");
     let mut set = SchemaSet::new(&uri, wrapper)?;
-    set.add_all(envelope)?;
+    if let Some(envelope) = envelope {
+        set.add_all(envelope)?;
+    }
     set.add_all(payload)?;
     Ok(set)
 }

@@ -172,9 +172,15 @@ pub fn percent_decode(s: &str) -> String {
 /// Percent-encodes a file path for a `file:` URI: every byte but unreserved
 /// characters, `/` and the sub-delimiters RFC 3986 allows in a path.
 pub fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+    percent_encode(path, b"/!$&'()*+,;=:@")
+}
+
+/// Percent-encodes every byte of `s` but RFC 3986's unreserved characters
+/// and those in `keep`.
+pub fn percent_encode(s: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
