@@ -716,3 +716,79 @@ fn check_against_matches_versions_by_content() {
     assert_eq!(code, 0, "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A schema whose `$ref` names another file's `$id` (`links/array` against
+/// the base `https://example.org/1.0/schema/order`), found through a schema
+/// root outside the directory, plus a metaschema reference: it registers
+/// through Confluent `references`, and push, pull and check round-trip it.
+#[test]
+fn references_by_id_through_schema_roots_round_trip() {
+    let dir = temp("by-id");
+    let write = |p: &Path, v: Value| {
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, serde_json::to_string_pretty(&v).expect("json")).expect("write");
+    };
+    write(
+        &dir.join("defs/links/array.json"),
+        json!({"$id": "https://example.org/1.0/schema/links/array", "type": "array", "items": {"type": "string"}}),
+    );
+    let schemas = dir.join("schemas");
+    std::fs::create_dir_all(&schemas).expect("mkdir");
+    std::fs::write(schemas.join("evreg.toml"), "schema_roots = [\"../defs\"]\n").expect("toml");
+    write(
+        &schemas.join("shop.order.placed/v1.json"),
+        json!({"$id": "https://example.org/1.0/schema/order", "type": "object",
+               "properties": {"links": {"$ref": "links/array"},
+                              "rules": {"$ref": "http://json-schema.org/draft-07/schema#"}}}),
+    );
+    let schemas_s = schemas.to_str().expect("utf-8");
+    let (code, text) = evreg(&["check", schemas_s]);
+    assert_eq!(code, 0, "{text}");
+
+    let server = Server::start(&format!("sqlite://{}", dir.join("r.db").display()), &[]);
+    let (code, first) = evreg(&["push", schemas_s, "--registry", &server.url]);
+    assert_eq!(code, 0, "{first}");
+    assert!(
+        first.ends_with("1 new, 0 unchanged, 0 refused\n"),
+        "{first}"
+    );
+    let (code, again) = evreg(&["push", schemas_s, "--registry", &server.url]);
+    assert!(
+        again.ends_with("0 new, 1 unchanged, 0 refused\n"),
+        "{again} {code}"
+    );
+    let (_, subjects) = get(&format!("{}/subjects", server.url));
+    assert_eq!(subjects, json!(["links/array.json", "shop.order.placed"]));
+    let (_, v) = get(&format!(
+        "{}/subjects/shop.order.placed/versions/latest",
+        server.url
+    ));
+    assert_eq!(
+        v["references"],
+        json!([{"name": "links/array", "subject": "links/array.json", "version": 1}]),
+        "{v}"
+    );
+    // The registry validates with the referenced $id resolved.
+    let (status, answer) = post(
+        &format!("{}/validate", server.url),
+        "POST",
+        &json!({"payload": {"links": ["a"]}, "event_type": "shop.order.placed", "event_version": "v1"}),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let (_, bad) = post(
+        &format!("{}/validate", server.url),
+        "POST",
+        &json!({"payload": {"links": [1]}, "event_type": "shop.order.placed", "event_version": "v1"}),
+    );
+    assert_eq!(bad["valid"], json!(false), "{bad}");
+
+    let pulled = dir.join("pulled");
+    let pulled_s = pulled.to_str().expect("utf-8");
+    let (code, text) = evreg(&["pull", "--registry", &server.url, "--out", pulled_s]);
+    assert_eq!(code, 0, "{text}");
+    assert!(pulled.join("links/array.json").is_file());
+    // The pulled directory resolves `links/array` by $id: it is its own root.
+    let (code, text) = evreg(&["check", pulled_s, "--against", &server.url]);
+    assert_eq!(code, 0, "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

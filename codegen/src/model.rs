@@ -741,7 +741,7 @@ impl<'o> Builder<'o> {
         self.fallback(
             set,
             at,
-            "an enum mixing value types other than strings or integers has no Rust type",
+            "an enum listing objects or arrays has no Rust type",
         )
     }
 

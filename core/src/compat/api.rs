@@ -283,9 +283,25 @@ pub fn check(
     mode: Mode,
     policy: Policy,
 ) -> Result<Report, SchemaError> {
+    check_within(old, new, mode, policy, STEPS)
+}
+
+/// Nested inclusion questions one direction of a check may ask before it
+/// answers `unknown` ("comparison budget exhausted").
+pub const STEPS: usize = 300_000;
+
+/// [`check`] with another step budget: a smaller one bounds the time a
+/// survey over many pairs spends on the hardest (they answer `unknown`).
+pub fn check_within(
+    old: &SchemaSet,
+    new: &SchemaSet,
+    mode: Mode,
+    policy: Policy,
+    steps: usize,
+) -> Result<Report, SchemaError> {
     let old = Prepared::new(old.clone())?;
     let new = Prepared::new(new.clone())?;
-    check_prepared(&old, &new, mode, policy)
+    check_prepared_within(&old, &new, mode, policy, steps)
 }
 
 /// [`check`] on prepared versions.
@@ -294,6 +310,16 @@ pub fn check_prepared(
     new: &Prepared,
     mode: Mode,
     policy: Policy,
+) -> Result<Report, SchemaError> {
+    check_prepared_within(old, new, mode, policy, STEPS)
+}
+
+fn check_prepared_within(
+    old: &Prepared,
+    new: &Prepared,
+    mode: Mode,
+    policy: Policy,
+    steps: usize,
 ) -> Result<Report, SchemaError> {
     let mut report = empty_report(mode, policy);
     let (writer, reader) = match policy {
@@ -305,6 +331,7 @@ pub fn check_prepared(
             (&old.set, old.view(writer)),
             (&new.set, new.view(reader)),
             Direction::Backward,
+            steps,
             &mut report,
         )?;
     }
@@ -313,6 +340,7 @@ pub fn check_prepared(
             (&new.set, new.view(writer)),
             (&old.set, old.view(reader)),
             Direction::Forward,
+            steps,
             &mut report,
         )?;
     }
@@ -370,13 +398,14 @@ fn direction(
     (writer, w): (&SchemaSet, &View),
     (reader, r): (&SchemaSet, &View),
     dir: Direction,
+    steps: usize,
     report: &mut Report,
 ) -> Result<(), SchemaError> {
     let engine = Engine::new(Sets {
         sides: [&w.set, &r.set],
         originals: [writer, reader],
     });
-    let mut prover = Prover::new(engine);
+    let mut prover = Prover::new(engine, steps);
     let a = Expr::Node(0, Loc::from_location(&w.set.root()));
     let b = Expr::Node(1, Loc::from_location(&r.set.root()));
     let outcome = match prover.sub(&a, &b) {

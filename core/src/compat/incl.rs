@@ -15,8 +15,6 @@ use super::engine::{Engine, Fatal, Pol};
 use super::norm::*;
 use super::strings::{Search, StrSpec};
 
-/// Nested inclusion questions one check may ask before answering `unknown`.
-const STEP_BUDGET: usize = 300_000;
 /// How deep nested questions may go.
 const MAX_NESTING: usize = 200;
 /// The largest array or object a witness may be.
@@ -58,6 +56,8 @@ pub(crate) struct Prover<'a> {
     depth: usize,
     low: usize,
     steps: usize,
+    /// Nested inclusion questions this prover may ask before answering `unknown`.
+    budget: usize,
     cache: FxMap<Key, Outcome>,
     examples: FxMap<Expr, Option<Value>>,
 }
@@ -101,13 +101,14 @@ fn literal_alternation<'s>(words: impl Iterator<Item = &'s str>) -> Rc<str> {
 }
 
 impl<'a> Prover<'a> {
-    pub fn new(eng: Engine<'a>) -> Prover<'a> {
+    pub fn new(eng: Engine<'a>, budget: usize) -> Prover<'a> {
         Prover {
             eng,
             stack: FxMap::default(),
             depth: 0,
             low: usize::MAX,
             steps: 0,
+            budget,
             cache: FxMap::default(),
             examples: FxMap::default(),
         }
@@ -136,7 +137,7 @@ impl<'a> Prover<'a> {
                 "schemas nest too deeply to compare".to_owned(),
             ));
         }
-        if self.steps > STEP_BUDGET {
+        if self.steps > self.budget {
             return Ok(Outcome::Unknown("comparison budget exhausted".to_owned()));
         }
         self.steps += 1;

@@ -12,8 +12,8 @@ mod norm;
 mod strings;
 
 pub use api::{
-    Change, Direction, Mode, Policy, Prepared, Report, Verdict, check, check_prepared,
-    check_versions, check_versions_prepared,
+    Change, Direction, Mode, Policy, Prepared, Report, STEPS, Verdict, check, check_prepared,
+    check_versions, check_versions_prepared, check_within,
 };
 
 #[cfg(test)]

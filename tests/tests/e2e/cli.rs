@@ -417,3 +417,76 @@ fn thousands_of_changes_stay_readable() {
     let report: Value = serde_json::from_str(&json_run.stdout).expect("json report");
     assert_eq!(report["changes"].as_array().map(Vec::len), Some(2_000));
 }
+
+/// `--schema-root`: by `$id`, relative to a root, mounted at a URI prefix;
+/// an ambiguous `$id` and a reference found nowhere are errors that say
+/// where evreg looked.
+#[test]
+fn schema_roots_resolve_by_id_path_and_prefix() {
+    let d = scratch("roots");
+    let f = |p: &str, v: Value| write(&d.join(p), &v.to_string());
+    f(
+        "defs/links/array.json",
+        json!({"$id": "https://example.org/1.0/schema/links/array", "type": "array"}),
+    );
+    f("defs/common/money.json", json!({"type": "integer"}));
+    f(
+        "remote/tree.json",
+        json!({"type": "object", "properties": {"kids": {"$ref": "tree.json"}}}),
+    );
+    f(
+        "app/v1.json",
+        json!({"$id": "https://example.org/1.0/schema/order", "properties": {
+            "links": {"$ref": "links/array"},
+            "total": {"$ref": "common/money.json"},
+            "tree": {"$ref": "http://localhost:1234/tree.json"},
+            "meta": {"$ref": "https://json-schema.org/draft/2020-12/schema"}}}),
+    );
+    let p = |s: &str| d.join(s).display().to_string();
+    let (v1, defs) = (p("app/v1.json"), p("defs"));
+    let mount = format!("http://localhost:1234/={}", p("remote"));
+    let r = evreg(&[
+        "diff",
+        &v1,
+        &v1,
+        "--schema-root",
+        &defs,
+        "--schema-root",
+        &mount,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Without roots, the error names the reference, its base and that no roots were given.
+    let r = evreg(&["diff", &v1, &v1]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("#/properties/")
+            && r.stderr
+                .contains("(base URI https://example.org/1.0/schema/order)")
+            && r.stderr.contains("no schema roots were given"),
+        "{}",
+        r.stderr
+    );
+    // Two different documents claiming the $id a reference needs.
+    f(
+        "defs/old/array.json",
+        json!({"$id": "https://example.org/1.0/schema/links/array", "type": "string"}),
+    );
+    let r = evreg(&[
+        "diff",
+        &v1,
+        &v1,
+        "--schema-root",
+        &defs,
+        "--schema-root",
+        &mount,
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("declared as $id by two different documents")
+            && r.stderr.contains("links/array.json")
+            && r.stderr.contains("old/array.json"),
+        "{}",
+        r.stderr
+    );
+}

@@ -265,7 +265,7 @@ fn evreg_gen_writes_a_file_and_reads_a_lock_file() {
     assert_eq!(r.code, 2);
     assert!(
         r.stderr
-            .contains("evreg.lock: /subjects/0: expected subject, version and id"),
+            .contains("evreg.lock: line 1 column 27: invalid type: integer `1`, expected a string"),
         "{}",
         r.stderr
     );
