@@ -33,7 +33,8 @@ fn main() {
                 .find(|v| v.number == version)
                 .and_then(|v| v.schema.as_ref())
                 .expect("the example's version");
-            let set = compose_message(envelope, s.key.as_str(), version, payload).expect("compose");
+            let set =
+                compose_message(Some(envelope), s.key.as_str(), version, payload).expect("compose");
             let validator = Validator::compile(&set).expect("compile");
             assert!(
                 validator.is_valid(&message),
