@@ -445,15 +445,18 @@ fn schema_roots_resolve_by_id_path_and_prefix() {
     let p = |s: &str| d.join(s).display().to_string();
     let (v1, defs) = (p("app/v1.json"), p("defs"));
     let mount = format!("http://localhost:1234/={}", p("remote"));
-    let r = evreg(&[
-        "diff",
-        &v1,
-        &v1,
-        "--schema-root",
-        &defs,
-        "--schema-root",
-        &mount,
-    ]);
+    let with_roots = || {
+        evreg(&[
+            "diff",
+            &v1,
+            &v1,
+            "--schema-root",
+            &defs,
+            "--schema-root",
+            &mount,
+        ])
+    };
+    let r = with_roots();
     assert_eq!(r.code, 0, "{}", r.stderr);
     // Without roots, the error names the reference, its base and that no roots were given.
     let r = evreg(&["diff", &v1, &v1]);
@@ -471,15 +474,7 @@ fn schema_roots_resolve_by_id_path_and_prefix() {
         "defs/old/array.json",
         json!({"$id": "https://example.org/1.0/schema/links/array", "type": "string"}),
     );
-    let r = evreg(&[
-        "diff",
-        &v1,
-        &v1,
-        "--schema-root",
-        &defs,
-        "--schema-root",
-        &mount,
-    ]);
+    let r = with_roots();
     assert_eq!(r.code, 2);
     assert!(
         r.stderr
