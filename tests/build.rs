@@ -4,18 +4,21 @@ use evreg_codegen::{Config, DateTimeCrate};
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    // (schema directory, output, derive schemars, implement evreg_bus::Event)
     let runs = [
-        ("../schemas", "seed_events.rs", false),
-        ("corpus", "corpus_events.rs", false),
-        ("../schemas", "seed_schemars.rs", true),
-        ("corpus", "corpus_schemars.rs", true),
+        ("../schemas", "seed_events.rs", false, false),
+        ("corpus", "corpus_events.rs", false, false),
+        ("../schemas", "seed_schemars.rs", true, false),
+        ("corpus", "corpus_schemars.rs", true, false),
+        ("../schemas", "seed_bus.rs", false, true),
     ];
-    for (dir, file, schemars) in runs {
+    for (dir, file, schemars, bus) in runs {
         let result = Config::new()
             .schemas_dir(dir)
             .datetime(DateTimeCrate::Chrono)
             .uuid(true)
             .schemars(schemars)
+            .bus(bus)
             .file_name(file)
             .compile();
         if let Err(e) = result {

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod bus;
 mod check;
 mod diff;
 mod generate;
@@ -57,6 +58,18 @@ enum Command {
     Pull(pull::PullArgs),
     /// Make a bearer token and print the tokens-file entry (its SHA-256) for `serve --tokens`.
     Token(token::TokenArgs),
+    /// Apply, diff or export the RabbitMQ topology of evreg.toml.
+    #[command(subcommand)]
+    Topology(bus::TopologyCommand),
+    /// Publish envelope events, validated against their schema, confirmed and `mandatory`.
+    Publish(bus::PublishArgs),
+    /// Consume a work queue, running a command per event (exit 0 acks; otherwise retry, then the DLQ).
+    Consume(bus::ConsumeArgs),
+    /// Print what reaches a queue without taking it from its consumers.
+    Tail(bus::TailArgs),
+    /// List or replay the dead letters of a queue.
+    #[command(subcommand)]
+    Dlq(bus::DlqCommand),
 }
 
 /// Runs the command line `args`; returns the process exit code.
@@ -90,6 +103,11 @@ pub fn run(
         Command::Token(a) => token::run(&a, out),
         Command::Push(a) => push::run(&a, out),
         Command::Pull(a) => pull::run(&a, out),
+        Command::Topology(c) => bus::topology(&c, out),
+        Command::Publish(a) => bus::publish(&a, out),
+        Command::Consume(a) => bus::consume(&a, out),
+        Command::Tail(a) => bus::tail_cmd(&a, out),
+        Command::Dlq(c) => bus::dlq_cmd(&c, out),
     };
     match result {
         Ok(code) => code,

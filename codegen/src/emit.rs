@@ -471,17 +471,16 @@ impl Emitter<'_> {
                 .default
                 .as_ref()
                 .filter(|_| !already_optional && default_literal(&f.ty, &Value::Null).is_some())
+                && let Some(lit) = default_literal(&f.ty, default)
             {
-                if let Some(lit) = default_literal(&f.ty, default) {
-                    let schemars = self.schemars_field(f, false, false);
-                    let t = self.ty(&f.ty, from, false);
-                    let fn_name = format_ident!("default_{}", f.ident.trim_start_matches("r#"));
-                    let path = format!("{owner}::{fn_name}");
-                    return (
-                        quote!(#doc #rename #[serde(default = #path)] #schemars #deprecated pub #id: #t,),
-                        quote!(fn #fn_name() -> #t { #lit }),
-                    );
-                }
+                let schemars = self.schemars_field(f, false, false);
+                let t = self.ty(&f.ty, from, false);
+                let fn_name = format_ident!("default_{}", f.ident.trim_start_matches("r#"));
+                let path = format!("{owner}::{fn_name}");
+                return (
+                    quote!(#doc #rename #[serde(default = #path)] #schemars #deprecated pub #id: #t,),
+                    quote!(fn #fn_name() -> #t { #lit }),
+                );
             }
             let inner = match &f.ty {
                 Ty::Option(t) => (**t).clone(),

@@ -60,6 +60,10 @@ pub struct Options {
     pub value_fallback: bool,
     /// Derive `schemars::JsonSchema` on every type.
     pub schemars: bool,
+    /// Also implement `evreg_bus::Event` per version and embed the message
+    /// schemas as `CATALOG`, for publishing and consuming with evreg-bus
+    /// (the generated code then needs the `evreg-bus` crate).
+    pub bus: bool,
 }
 
 /// Why generation failed. Every schema problem names the file and JSON pointer.
@@ -189,7 +193,12 @@ pub fn generate(dir: &SchemaDir, ids: &SchemaIds, opts: &Options) -> Result<Gene
             })
             .collect(),
     };
-    let code = render(&b, &gens, envelope, &topology, opts)?;
+    let catalog = opts.bus.then(|| {
+        evreg_core::catalog::Catalog::from_schema_dir(dir)
+            .to_json()
+            .to_string()
+    });
+    let code = render(&b, &gens, envelope, &topology, catalog.as_deref(), opts)?;
     Ok(Generated {
         code,
         warnings: b.warnings,
@@ -277,6 +286,7 @@ fn render(
     subjects: &[SubjectGen],
     envelope: Option<model::TypeId>,
     topo: &Topology,
+    catalog: Option<&str>,
     opts: &Options,
 ) -> Result<String, Error> {
     let em = Emitter {
@@ -302,6 +312,15 @@ fn render(
         tree.add(&[], schema_list(subjects, &em));
     }
     tree.add(&[], topology_items(topo));
+    if let Some(json) = catalog {
+        tree.add(
+            &[],
+            quote! {
+                /// The message schemas these types were generated from (`evreg_bus::Catalog`), so a service validates against exactly them.
+                pub const CATALOG: &str = #json;
+            },
+        );
+    }
     format(with_helpers(tree.tokens()))
 }
 
@@ -507,6 +526,16 @@ fn subject_items(s: &SubjectGen, em: &Emitter<'_>) -> TokenStream {
             Some(x) => quote!(Some(#x)),
             None => quote!(None),
         };
+        if em.opts.bus {
+            let envelope = Emitter::root_path(from, "Envelope");
+            impls.push(quote! {
+                impl ::evreg_bus::Event for #ty {
+                    const ROUTING_KEY: &'static str = #key;
+                    const VERSION: &'static str = #version;
+                    type Message = #envelope<#ty>;
+                }
+            });
+        }
         impls.push(quote! {
             impl #event for #ty {
                 const ROUTING_KEY: &'static str = #key;
@@ -807,6 +836,14 @@ impl Config {
     /// Derive `schemars::JsonSchema` on every type.
     pub fn schemars(mut self, on: bool) -> Self {
         self.options.schemars = on;
+        self
+    }
+
+    /// Implement `evreg_bus::Event` for every version and embed the message
+    /// schemas as `CATALOG`, so the types publish and consume through
+    /// evreg-bus (the crate must then depend on `evreg-bus`).
+    pub fn bus(mut self, on: bool) -> Self {
+        self.options.bus = on;
         self
     }
 

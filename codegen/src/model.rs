@@ -504,11 +504,11 @@ impl<'o> Builder<'o> {
         // Identical definitions copied between files share one type.
         let shape = (!contains_ref(value) && is_defs_pointer(&at.pointer))
             .then(|| (module.clone(), name.clone(), value.to_string()));
-        if let Some(s) = &shape {
-            if let Some(&id) = self.by_shape.get(s) {
-                self.by_loc.insert(key.clone(), id);
-                return Ok(Ty::Named(id));
-            }
+        if let Some(s) = &shape
+            && let Some(&id) = self.by_shape.get(s)
+        {
+            self.by_loc.insert(key.clone(), id);
+            return Ok(Ty::Named(id));
         }
         let id = self.reserve(key.clone(), module, &name, value);
         if let Some(s) = shape {
@@ -633,26 +633,26 @@ impl<'o> Builder<'o> {
                     });
                 }
             }
-            if let Some(extra_kw) = extra_properties_keyword(&obj) {
-                if !fields.iter().any(|f| f.flatten) {
-                    let t = if extra_kw == "patternProperties" {
-                        self.pattern_value_type(set, &loc, &obj, &format!("{owner}Extra"))?
-                    } else {
-                        let c = set.child(&loc, &[extra_kw]);
-                        self.ty(set, &c, &format!("{owner}Extra"))?
-                    };
-                    fields.push(Field {
-                        json: "additional_properties".to_owned(),
-                        ident: "additional_properties".to_owned(),
-                        ty: Ty::Map(Box::new(t)),
-                        required: true,
-                        default: None,
-                        doc: Some("Properties not declared by the schema.".to_owned()),
-                        deprecated: false,
-                        flatten: true,
-                        extra: Map::new(),
-                    });
-                }
+            if let Some(extra_kw) = extra_properties_keyword(&obj)
+                && !fields.iter().any(|f| f.flatten)
+            {
+                let t = if extra_kw == "patternProperties" {
+                    self.pattern_value_type(set, &loc, &obj, &format!("{owner}Extra"))?
+                } else {
+                    let c = set.child(&loc, &[extra_kw]);
+                    self.ty(set, &c, &format!("{owner}Extra"))?
+                };
+                fields.push(Field {
+                    json: "additional_properties".to_owned(),
+                    ident: "additional_properties".to_owned(),
+                    ty: Ty::Map(Box::new(t)),
+                    required: true,
+                    default: None,
+                    doc: Some("Properties not declared by the schema.".to_owned()),
+                    deprecated: false,
+                    flatten: true,
+                    extra: Map::new(),
+                });
             }
         }
         // Properties declared by one part and required by another keep the declaration order.
@@ -981,7 +981,7 @@ fn doc_of(v: &Value) -> Option<String> {
 /// names and numbers each distinct, pair up: one variant per name, reading
 /// the name or its number. Any other mix gets a variant per value.
 fn value_variants(vals: &[&Value]) -> Vec<ValueVariant> {
-    let paired = vals.len() % 2 == 0
+    let paired = vals.len().is_multiple_of(2)
         && vals
             .chunks(2)
             .all(|p| p[0].is_string() && p[1].as_i64().is_some())

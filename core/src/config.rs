@@ -13,6 +13,8 @@ use crate::routing::{BindingPattern, RoutingKey};
 pub struct RegistryConfig {
     /// The envelope schema file, relative to the schema directory.
     pub envelope: Option<String>,
+    /// The RabbitMQ virtual host the topology lives in, unless the AMQP URL names one.
+    pub vhost: Option<String>,
     /// Where references look beyond the files given (`DIR` or `URI=DIR`,
     /// relative to the schema directory), like `--schema-root`.
     #[serde(default)]
@@ -89,9 +91,37 @@ pub struct Queue {
     pub name: String,
     #[serde(default = "yes")]
     pub durable: bool,
+    /// `quorum` (the default) or `classic`.
+    #[serde(rename = "type", default)]
+    pub kind: QueueType,
+    /// Where messages go after their last attempt; `<name>.dlq` when absent.
     pub dead_letter_queue: Option<String>,
+    /// Attempts in all before the dead-letter queue; 3 when absent.
     pub max_deliveries: Option<u32>,
+    /// The wait between attempts; 2 s doubling up to 10 s when absent.
     pub retry: Option<Retry>,
+    /// How long a handler may run before the attempt counts as failed; 30 s when absent.
+    pub handler_timeout_ms: Option<u64>,
+}
+
+/// The RabbitMQ queue type of a work queue and its dead-letter and wait queues.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueType {
+    /// Replicated, with a delivery limit and lossless dead-lettering.
+    #[default]
+    Quorum,
+    /// Single-node, for brokers or tests that want it.
+    Classic,
+}
+
+impl QueueType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueType::Quorum => "quorum",
+            QueueType::Classic => "classic",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

@@ -320,6 +320,8 @@ pub struct LayoutProblem {
 pub struct SchemaDir {
     pub root: PathBuf,
     pub config: RegistryConfig,
+    /// The text of `evreg.toml` (empty without one), for the catalog codegen embeds.
+    pub config_text: String,
     /// The envelope schema, when `evreg.toml` names one.
     pub envelope: Option<SchemaSet>,
     pub subjects: Vec<SubjectDir>,
@@ -401,12 +403,14 @@ impl SchemaDir {
     ) -> Result<SchemaDir, LoadError> {
         let mut read = vec![root.to_path_buf()];
         let config_path = root.join("evreg.toml");
-        let config = if src.is_file(&config_path) {
+        let (config, config_text) = if src.is_file(&config_path) {
             read.push(config_path.clone());
             let text = src.read(&config_path).map_err(|m| err(&config_path, m))?;
-            RegistryConfig::parse(&text).map_err(|e| err(&config_path, e.to_string()))?
+            let config =
+                RegistryConfig::parse(&text).map_err(|e| err(&config_path, e.to_string()))?;
+            (config, text)
         } else {
-            RegistryConfig::default()
+            (RegistryConfig::default(), String::new())
         };
         let mut all_roots = roots.to_vec();
         for r in &config.schema_roots {
@@ -493,6 +497,7 @@ impl SchemaDir {
         Ok(SchemaDir {
             root: root.to_path_buf(),
             config,
+            config_text,
             envelope,
             subjects,
             problems,

@@ -4,12 +4,14 @@
 //! environment, clock, async runtime or logging. Callers load documents and
 //! hand them in as values.
 
+pub mod catalog;
 pub mod compat;
 pub mod config;
 pub mod layout;
 pub mod roots;
 pub mod routing;
 pub mod schema;
+pub mod topology;
 
 pub use compat::{Change, Mode, Policy, Report, Verdict, check, check_versions};
 pub use routing::{BindingPattern, RoutingError, RoutingKey, topic_match};

@@ -45,27 +45,29 @@ impl SchemaRoot {
 
     /// `DIR`, or `URI=DIR` to mount `DIR` at the URI prefix `URI`.
     pub fn parse(spec: &str) -> Result<SchemaRoot, String> {
-        if let Some((uri, dir)) = spec.split_once('=') {
-            if uri.contains(':') && !uri.starts_with('/') && uri.len() > 2 {
-                let prefix = normalize_uri(uri);
-                if try_resolve_uri(&prefix, "x").is_err() {
-                    return Err(format!(
-                        "{uri:?} is not an absolute URI to mount {dir:?} at"
-                    ));
-                }
-                if dir.is_empty() {
-                    return Err(format!("no directory after {uri:?}="));
-                }
-                let prefix = if prefix.ends_with('/') {
-                    prefix
-                } else {
-                    format!("{prefix}/")
-                };
-                return Ok(SchemaRoot {
-                    dir: PathBuf::from(dir),
-                    prefix: Some(prefix),
-                });
+        if let Some((uri, dir)) = spec.split_once('=')
+            && uri.contains(':')
+            && !uri.starts_with('/')
+            && uri.len() > 2
+        {
+            let prefix = normalize_uri(uri);
+            if try_resolve_uri(&prefix, "x").is_err() {
+                return Err(format!(
+                    "{uri:?} is not an absolute URI to mount {dir:?} at"
+                ));
             }
+            if dir.is_empty() {
+                return Err(format!("no directory after {uri:?}="));
+            }
+            let prefix = if prefix.ends_with('/') {
+                prefix
+            } else {
+                format!("{prefix}/")
+            };
+            return Ok(SchemaRoot {
+                dir: PathBuf::from(dir),
+                prefix: Some(prefix),
+            });
         }
         if spec.is_empty() {
             return Err("an empty schema root".into());

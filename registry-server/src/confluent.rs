@@ -268,12 +268,12 @@ async fn readable(
     id: i64,
 ) -> Result<Arc<crate::Content>, ApiError> {
     let c = content_of(s, id).await?;
-    if let Some(axum::Extension(g)) = grant {
-        if !g.0.subjects.is_empty() {
-            let uses = s.store.uses_of(id, true).await?;
-            if !uses.iter().any(|(subject, _)| g.allows_subject(subject)) {
-                return Err(ApiError::SchemaNotFound(id as u64));
-            }
+    if let Some(axum::Extension(g)) = grant
+        && !g.0.subjects.is_empty()
+    {
+        let uses = s.store.uses_of(id, true).await?;
+        if !uses.iter().any(|(subject, _)| g.allows_subject(subject)) {
+            return Err(ApiError::SchemaNotFound(id as u64));
         }
     }
     Ok(c)

@@ -536,19 +536,19 @@ impl AppState {
                             "id {id}: schema ids are between 1 and 2^31-1 (clients carry them as 4-byte integers)"
                         )));
                     }
-                    if let Some(existing) = tx.id_of(&hash).await? {
-                        if existing != id {
-                            return Err(ApiError::OperationNotPermitted(format!(
-                                "This content is already stored with id {existing}, not {id}"
-                            )));
-                        }
+                    if let Some(existing) = tx.id_of(&hash).await?
+                        && existing != id
+                    {
+                        return Err(ApiError::OperationNotPermitted(format!(
+                            "This content is already stored with id {existing}, not {id}"
+                        )));
                     }
-                    if let Some(other) = tx.content(id).await? {
-                        if other.hash != hash {
-                            return Err(ApiError::OperationNotPermitted(format!(
-                                "Schema id {id} is already taken by other content"
-                            )));
-                        }
+                    if let Some(other) = tx.content(id).await?
+                        && other.hash != hash
+                    {
+                        return Err(ApiError::OperationNotPermitted(format!(
+                            "Schema id {id} is already taken by other content"
+                        )));
                     }
                 }
                 if let Some(version) = version {

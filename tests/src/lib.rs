@@ -21,6 +21,11 @@ pub mod corpus_schemars {
     include!(concat!(env!("OUT_DIR"), "/corpus_schemars.rs"));
 }
 
+/// The seed's events with `Config::bus(true)`: `evreg_bus::Event` per version and the embedded `CATALOG`.
+pub mod seed_bus {
+    include!(concat!(env!("OUT_DIR"), "/seed_bus.rs"));
+}
+
 /// The codegen goldens (`codegen/tests/golden/*.rs`): each must compile, not only match.
 pub mod goldens {
     pub mod arrays {

@@ -355,11 +355,11 @@ impl<'a> Engine<'a> {
                 .map(|l| Expr::Node(side, Loc::from_owned(l)))
                 .map_err(Fatal::Schema)
         };
-        if dialect.ref_overrides_siblings() {
-            if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
-                let target = resolve(r)?;
-                return self.norm(&target, pol).map(|n| (*n).clone());
-            }
+        if dialect.ref_overrides_siblings()
+            && let Some(r) = obj.get("$ref").and_then(Value::as_str)
+        {
+            let target = resolve(r)?;
+            return self.norm(&target, pol).map(|n| (*n).clone());
         }
         let mut approx: Vec<String> = Vec::new();
         let mut parts: Vec<Expr> = Vec::new();
@@ -613,10 +613,10 @@ impl<'a> Engine<'a> {
             (Kind::Bool(p), Kind::Bool(q)) if p == q => Kind::Bool(*p),
             (Kind::Num(p), Kind::Num(q)) => {
                 let n = p.meet(q);
-                if let (Some(lo), Some(hi)) = (n.lo, n.hi) {
-                    if bounds_empty(lo, hi) {
-                        return None;
-                    }
+                if let (Some(lo), Some(hi)) = (n.lo, n.hi)
+                    && bounds_empty(lo, hi)
+                {
+                    return None;
                 }
                 Kind::Num(n)
             }
@@ -728,10 +728,10 @@ impl<'a> Engine<'a> {
         }
         let whole_type_if_over = |approx: &mut Vec<String>, atoms: &mut Vec<Atom>, what: &str| {
             approx.push(format!("the complement of {what} is approximated"));
-            if pol == Pol::Over {
-                if let Some(t) = type_atoms(a.type_name(), origin.clone()).into_iter().next() {
-                    atoms.push(t);
-                }
+            if pol == Pol::Over
+                && let Some(t) = type_atoms(a.type_name(), origin.clone()).into_iter().next()
+            {
+                atoms.push(t);
             }
         };
         match &a.kind {
@@ -1277,10 +1277,11 @@ fn apply_num(n: &mut Num, obj: &Map<String, Value>, dialect: Dialect) {
     if let Some(b) = obj.get("exclusiveMaximum").and_then(|v| bound(v, true)) {
         n.hi = tighter(n.hi, Some(b), false);
     }
-    if let Some(x) = obj.get("multipleOf").and_then(num) {
-        if x > 0.0 && !n.mult.contains(&x) {
-            n.mult.push(x);
-        }
+    if let Some(x) = obj.get("multipleOf").and_then(num)
+        && x > 0.0
+        && !n.mult.contains(&x)
+    {
+        n.mult.push(x);
     }
 }
 

@@ -119,10 +119,10 @@ impl<'a> Prover<'a> {
         if *a == Expr::Never || *b == Expr::Any || a == b {
             return Ok(Outcome::Holds);
         }
-        if let (Expr::Node(0, la), Expr::Node(1, lb)) = (a, b) {
-            if self.eng.identical(la, lb) {
-                return Ok(Outcome::Holds);
-            }
+        if let (Expr::Node(0, la), Expr::Node(1, lb)) = (a, b)
+            && self.eng.identical(la, lb)
+        {
+            return Ok(Outcome::Holds);
         }
         let key = (a.clone(), b.clone());
         if let Some(&i) = self.stack.get(&key) {
@@ -608,16 +608,16 @@ impl<'a> Prover<'a> {
                 None => note(&mut unknown, "could not build a short array".into()),
             }
         }
-        if let Some(ym) = y.max {
-            if amax.is_none_or(|m| m > ym) {
-                match self.example_arr(x, (ym + 1).max(x.min), &[], false)? {
-                    Some(w) => fails.push(simple(
-                        "MAX_ITEMS_DECREASED",
-                        w,
-                        format!("arrays with more than {ym} items are no longer accepted"),
-                    )),
-                    None => note(&mut unknown, "could not build a long array".into()),
-                }
+        if let Some(ym) = y.max
+            && amax.is_none_or(|m| m > ym)
+        {
+            match self.example_arr(x, (ym + 1).max(x.min), &[], false)? {
+                Some(w) => fails.push(simple(
+                    "MAX_ITEMS_DECREASED",
+                    w,
+                    format!("arrays with more than {ym} items are no longer accepted"),
+                )),
+                None => note(&mut unknown, "could not build a long array".into()),
             }
         }
         for i in 0..=k {
@@ -715,10 +715,10 @@ impl<'a> Prover<'a> {
     }
 
     fn contains_proven(&mut self, x: &Arr, c: &Contains, k: usize, amax: Option<u64>) -> R<bool> {
-        if let Some(m) = c.max {
-            if amax.is_none_or(|am| am > m) {
-                return Ok(false);
-            }
+        if let Some(m) = c.max
+            && amax.is_none_or(|am| am > m)
+        {
+            return Ok(false);
         }
         if c.min == 0 {
             return Ok(true);
@@ -1330,10 +1330,10 @@ fn num_covers(a: &Num, b: &Num) -> bool {
 }
 
 fn num_empty(a: &Num) -> bool {
-    if let (Some(lo), Some(hi)) = (eff_lo(a), eff_hi(a)) {
-        if bounds_empty(lo, hi) {
-            return true;
-        }
+    if let (Some(lo), Some(hi)) = (eff_lo(a), eff_hi(a))
+        && bounds_empty(lo, hi)
+    {
+        return true;
     }
     a.integer && a.non_integer
 }
@@ -1356,10 +1356,10 @@ fn exact_candidates(a: &Num, bs: &[&Num]) -> Vec<Value> {
                 let v = u64::try_from(c)
                     .map(Value::from)
                     .or_else(|_| i64::try_from(c).map(Value::from));
-                if let Ok(v) = v {
-                    if !out.contains(&v) {
-                        out.push(v);
-                    }
+                if let Ok(v) = v
+                    && !out.contains(&v)
+                {
+                    out.push(v);
                 }
             }
         }
@@ -1371,25 +1371,23 @@ fn num_kind(b: &Num, v: &Value) -> (&'static str, String) {
     use std::cmp::Ordering::{Equal, Greater, Less};
     let x = v.as_f64().unwrap_or_default();
     let xi = exact_int(v);
-    if let Some(lo) = b.lo {
-        if matches!(cmp_num(x, xi, lo.v, lo.int), Some(Less))
-            || (lo.excl && cmp_num(x, xi, lo.v, lo.int) == Some(Equal))
-        {
-            return (
-                "MINIMUM_INCREASED",
-                format!("numbers below {} are no longer accepted", show_bound(&lo)),
-            );
-        }
+    if let Some(lo) = b.lo
+        && (matches!(cmp_num(x, xi, lo.v, lo.int), Some(Less))
+            || (lo.excl && cmp_num(x, xi, lo.v, lo.int) == Some(Equal)))
+    {
+        return (
+            "MINIMUM_INCREASED",
+            format!("numbers below {} are no longer accepted", show_bound(&lo)),
+        );
     }
-    if let Some(hi) = b.hi {
-        if matches!(cmp_num(x, xi, hi.v, hi.int), Some(Greater))
-            || (hi.excl && cmp_num(x, xi, hi.v, hi.int) == Some(Equal))
-        {
-            return (
-                "MAXIMUM_DECREASED",
-                format!("numbers above {} are no longer accepted", show_bound(&hi)),
-            );
-        }
+    if let Some(hi) = b.hi
+        && (matches!(cmp_num(x, xi, hi.v, hi.int), Some(Greater))
+            || (hi.excl && cmp_num(x, xi, hi.v, hi.int) == Some(Equal)))
+    {
+        return (
+            "MAXIMUM_DECREASED",
+            format!("numbers above {} are no longer accepted", show_bound(&hi)),
+        );
     }
     if b.integer && x.fract() != 0.0 {
         return (

@@ -529,15 +529,15 @@ impl Num {
     }
 
     pub fn admits(&self, x: f64) -> bool {
-        if let Some(b) = self.lo {
-            if x < b.v || (b.excl && x == b.v) {
-                return false;
-            }
+        if let Some(b) = self.lo
+            && (x < b.v || (b.excl && x == b.v))
+        {
+            return false;
         }
-        if let Some(b) = self.hi {
-            if x > b.v || (b.excl && x == b.v) {
-                return false;
-            }
+        if let Some(b) = self.hi
+            && (x > b.v || (b.excl && x == b.v))
+        {
+            return false;
         }
         let int = x.fract() == 0.0;
         (!self.integer || int)

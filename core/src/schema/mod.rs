@@ -430,10 +430,10 @@ impl SchemaSet {
                 }
             }
             for keyword in REF_KEYWORDS {
-                if let Some(r) = obj.get(keyword).and_then(Value::as_str) {
-                    if let Ok(target) = set.resolve(loc, r) {
-                        total = total.saturating_add(size(set, &target, memo, path, limit));
-                    }
+                if let Some(r) = obj.get(keyword).and_then(Value::as_str)
+                    && let Ok(target) = set.resolve(loc, r)
+                {
+                    total = total.saturating_add(size(set, &target, memo, path, limit));
                 }
             }
             path.pop();

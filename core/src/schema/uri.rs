@@ -78,10 +78,10 @@ pub fn anchors(obj: &Map<String, Value>, dialect: Dialect) -> Vec<&str> {
     let mut out = Vec::new();
     match dialect {
         Dialect::Draft4 | Dialect::Draft6 | Dialect::Draft7 => {
-            if let Some(a) = id_keyword(obj, dialect).and_then(|id| id.strip_prefix('#')) {
-                if !a.is_empty() {
-                    out.push(a);
-                }
+            if let Some(a) = id_keyword(obj, dialect).and_then(|id| id.strip_prefix('#'))
+                && !a.is_empty()
+            {
+                out.push(a);
             }
         }
         Dialect::Draft201909 | Dialect::Draft202012 => {

@@ -165,15 +165,15 @@ pub fn check_well_formed(set: &SchemaSet) -> Result<(), SchemaError> {
         }
         if let Err(e) = meta_validate(draft(set.dialect(i)), value) {
             let pointer = e.instance_path().as_str().to_owned();
-            if let jsonschema::error::ValidationErrorKind::Format { format } = e.kind() {
-                if format == "regex" {
-                    return Err(SchemaError::InvalidRegex {
-                        doc: uri.to_owned(),
-                        pointer,
-                        pattern: e.instance().as_str().unwrap_or_default().to_owned(),
-                        message: "not an ECMA-262 regular expression".to_owned(),
-                    });
-                }
+            if let jsonschema::error::ValidationErrorKind::Format { format } = e.kind()
+                && format == "regex"
+            {
+                return Err(SchemaError::InvalidRegex {
+                    doc: uri.to_owned(),
+                    pointer,
+                    pattern: e.instance().as_str().unwrap_or_default().to_owned(),
+                    message: "not an ECMA-262 regular expression".to_owned(),
+                });
             }
             return Err(not_a_schema(uri, e.to_string(), pointer));
         }

@@ -45,6 +45,15 @@ fn cause(message: &str) -> String {
     // `file#/pointer: cause` → `cause`; quoted names and numbers → placeholders.
     let m = m.rsplit_once("#/").map_or(m, |(_, rest)| rest);
     let m = m.split_once(": ").map_or(m, |(_, rest)| rest);
+    // Paths name where the corpus sits on this machine: keep the file name.
+    let m: Vec<&str> = m
+        .split(' ')
+        .map(|w| match w.strip_prefix("file://").unwrap_or(w) {
+            p if p.starts_with('/') => p.rsplit('/').next().unwrap_or(p),
+            _ => w,
+        })
+        .collect();
+    let m = m.join(" ");
     let mut out = String::new();
     let mut in_quote = false;
     for c in m.chars() {
