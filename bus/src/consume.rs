@@ -88,6 +88,8 @@ pub struct Handled {
     pub error: Option<String>,
     /// Time in the handler (zero when none ran).
     pub elapsed: Duration,
+    /// The envelope's `timestamp`, for end-to-end latency.
+    pub published_at: Option<std::time::SystemTime>,
 }
 
 /// What to do with an event no handler takes.
@@ -213,6 +215,12 @@ impl Consumer {
 
     pub fn queue(&self) -> &str {
         &self.policy.queue
+    }
+
+    /// Counts every outcome, handler time and end-to-end latency in `metrics`.
+    pub fn metrics(self, metrics: Arc<crate::metrics::Metrics>) -> Consumer {
+        let queue = self.policy.queue.clone();
+        self.observe(move |h| metrics.consumed(&queue, h))
     }
 
     /// Consumes until `shutdown` completes: then it stops taking deliveries,
@@ -342,6 +350,7 @@ impl Consumer {
             event_id: event_id.clone(),
             error: None,
             elapsed: Duration::ZERO,
+            published_at: None,
         };
         let value: Value = match serde_json::from_slice(&d.data) {
             Ok(v) => v,
@@ -352,6 +361,13 @@ impl Consumer {
                     .await;
             }
         };
+        handled.published_at = value
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(|t| {
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+            })
+            .map(std::time::SystemTime::from);
         handled.event_id = value
             .get("event_id")
             .and_then(Value::as_str)

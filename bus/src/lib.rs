@@ -6,6 +6,7 @@
 mod amqp;
 pub mod consume;
 pub mod dlq;
+pub mod metrics;
 pub mod publish;
 pub mod schemas;
 pub mod topology;

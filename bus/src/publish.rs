@@ -150,6 +150,7 @@ pub struct Publisher {
     link: Link,
     schemas: Arc<Schemas>,
     timeout: Duration,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl Publisher {
@@ -159,7 +160,14 @@ impl Publisher {
             link: Link::new(broker, "evreg publisher"),
             schemas,
             timeout: Duration::from_secs(10),
+            metrics: None,
         }
+    }
+
+    /// Counts published events and failures in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Publisher {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// How long `publish` may wait for the broker (reconnecting included) before it fails.
@@ -202,7 +210,32 @@ impl Publisher {
     }
 
     /// Publishes raw JSON by its `event_type`, through the same validation.
-    pub async fn publish_json(&self, mut message: Value) -> Result<Published> {
+    pub async fn publish_json(&self, message: Value) -> Result<Published> {
+        let key = message
+            .get("event_type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let r = self.send_json(message).await;
+        if let Some(m) = &self.metrics {
+            match &r {
+                Ok(p) => m.published(&p.routing_key, &p.version),
+                Err(e) => m.publish_failed(
+                    &key,
+                    match e {
+                        BusError::Invalid(_) => "invalid",
+                        BusError::Unroutable { .. } => "unroutable",
+                        BusError::Nacked { .. } => "nacked",
+                        BusError::Broker { .. } => "broker",
+                        BusError::Config(_) => "config",
+                    },
+                ),
+            }
+        }
+        r
+    }
+
+    async fn send_json(&self, mut message: Value) -> Result<Published> {
         let Some(obj) = message.as_object_mut() else {
             return Err(BusError::Config("message: expected a JSON object".into()));
         };

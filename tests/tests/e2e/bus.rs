@@ -76,8 +76,10 @@ impl Vhost {
             let q = self.api.get(&path).expect("queue");
             // Absent until the broker's first statistics tick.
             let n = q["messages"].as_u64();
-            if n.is_some() && n == last {
-                return n.expect("some");
+            if let Some(depth) = n
+                && n == last
+            {
+                return depth;
             }
             last = n;
             std::thread::sleep(Duration::from_millis(500));
