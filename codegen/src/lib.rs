@@ -198,6 +198,7 @@ pub fn generate(dir: &SchemaDir, ids: &SchemaIds, opts: &Options) -> Result<Gene
             .to_json()
             .to_string()
     });
+    model::box_cycles(&mut b.types);
     let code = render(&b, &gens, envelope, &topology, catalog.as_deref(), opts)?;
     Ok(Generated {
         code,
@@ -223,6 +224,7 @@ pub fn generate_schema(set: &SchemaSet, name: &str, opts: &Options) -> Result<Ge
         .map(names::camel)
         .unwrap_or_else(|| names::camel(name));
     b.named_root(set, &set.root(), &root_name)?;
+    model::box_cycles(&mut b.types);
     let mut tree = ModTree::default();
     let em = Emitter {
         types: &b.types,

@@ -1245,3 +1245,193 @@ fn dedupe_idents(fields: &mut [Field]) {
         }
     }
 }
+
+/// The types `ty` holds by value (directly, in an `Option` or a tuple):
+/// those whose size it includes.
+fn by_value(ty: &Ty, out: &mut Vec<TypeId>) {
+    match ty {
+        Ty::Named(id) => out.push(*id),
+        Ty::Option(t) => by_value(t, out),
+        Ty::Tuple(ts) => ts.iter().for_each(|t| by_value(t, out)),
+        _ => {}
+    }
+}
+
+/// `ty` with every by-value use of `target` boxed.
+fn boxed(ty: Ty, target: TypeId) -> Ty {
+    match ty {
+        Ty::Named(id) if id == target => Ty::Boxed(Box::new(Ty::Named(id))),
+        Ty::Option(t) => Ty::Option(Box::new(boxed(*t, target))),
+        Ty::Tuple(ts) => Ty::Tuple(ts.into_iter().map(|t| boxed(t, target)).collect()),
+        other => other,
+    }
+}
+
+/// Boxes each by-value use that closes a cycle of types containing one
+/// another (a struct holding an enum holding the struct): Rust cannot size
+/// such types. Building boxes a type that holds itself while it is being
+/// built; a cycle through a type built earlier (a shared definition reached
+/// from two places) is only visible on the whole set, hence this pass. The
+/// boxed edges are the back edges of a depth-first search, so what remains
+/// is acyclic.
+pub(crate) fn box_cycles(types: &mut [TypeDef]) {
+    let slots = |def: &Def| -> Vec<(usize, TypeId)> {
+        let mut out = Vec::new();
+        let mut push = |slot: usize, ty: &Ty| {
+            let mut ids = Vec::new();
+            by_value(ty, &mut ids);
+            out.extend(ids.into_iter().map(|id| (slot, id)));
+        };
+        match def {
+            Def::Struct { fields } => fields.iter().enumerate().for_each(|(i, f)| push(i, &f.ty)),
+            Def::Untagged(vs) => vs.iter().enumerate().for_each(|(i, v)| push(i, &v.1)),
+            _ => {}
+        }
+        out
+    };
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+    let mut mark = vec![Mark::New; types.len()];
+    let mut to_box: Vec<(TypeId, usize, TypeId)> = Vec::new();
+    for start in 0..types.len() {
+        if mark[start] != Mark::New {
+            continue;
+        }
+        // (type, its edges, next edge to follow)
+        let mut stack: Vec<(TypeId, Vec<(usize, TypeId)>, usize)> =
+            vec![(start, slots(&types[start].def), 0)];
+        mark[start] = Mark::Open;
+        while let Some((u, edges, next)) = stack.last_mut() {
+            let Some(&(slot, v)) = edges.get(*next) else {
+                mark[*u] = Mark::Done;
+                stack.pop();
+                continue;
+            };
+            *next += 1;
+            let u = *u;
+            match mark.get(v).copied() {
+                Some(Mark::Open) => to_box.push((u, slot, v)),
+                Some(Mark::New) => {
+                    mark[v] = Mark::Open;
+                    stack.push((v, slots(&types[v].def), 0));
+                }
+                _ => {}
+            }
+        }
+    }
+    for (u, slot, v) in to_box {
+        match &mut types[u].def {
+            Def::Struct { fields } => {
+                let f = &mut fields[slot];
+                f.ty = boxed(std::mem::replace(&mut f.ty, Ty::Unit), v);
+            }
+            Def::Untagged(vs) => {
+                let t = &mut vs[slot].1;
+                *t = boxed(std::mem::replace(t, Ty::Unit), v);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(name: &str, def: Def) -> TypeDef {
+        TypeDef {
+            name: name.into(),
+            closed: false,
+            module: Vec::new(),
+            doc: None,
+            deprecated: false,
+            def,
+        }
+    }
+
+    fn field(name: &str, ty: Ty) -> Field {
+        Field {
+            json: name.into(),
+            ident: name.into(),
+            ty,
+            required: false,
+            default: None,
+            doc: None,
+            deprecated: false,
+            flatten: false,
+            extra: Map::new(),
+        }
+    }
+
+    /// A metaschema's shape: `Schema { items: Option<SchemaOrBool> }`,
+    /// `SchemaOrBool = Schema | bool`, both built before either knew of the
+    /// cycle. One edge of the cycle gets a Box, the rest stay by value.
+    #[test]
+    fn a_cycle_through_an_enum_and_a_struct_gets_one_box() {
+        let mut types = vec![
+            def(
+                "Root",
+                Def::Struct {
+                    fields: vec![
+                        field("a", Ty::Named(2)),
+                        field("list", Ty::Vec(Box::new(Ty::Named(1)))),
+                    ],
+                },
+            ),
+            def(
+                "Schema",
+                Def::Struct {
+                    fields: vec![
+                        field("items", Ty::Option(Box::new(Ty::Named(2)))),
+                        field("pair", Ty::Tuple(vec![Ty::Bool, Ty::Named(2)])),
+                    ],
+                },
+            ),
+            def(
+                "SchemaOrBool",
+                Def::Untagged(vec![
+                    ("Schema".into(), Ty::Named(1), Map::new()),
+                    ("Bool".into(), Ty::Bool, Map::new()),
+                ]),
+            ),
+        ];
+        box_cycles(&mut types);
+        // The search enters the cycle at the enum (from the root), so the
+        // struct's two uses of the enum close it.
+        let Def::Untagged(vs) = &types[2].def else {
+            panic!("untagged")
+        };
+        assert_eq!(vs[0].1, Ty::Named(1), "left by value");
+        let Def::Struct { fields } = &types[1].def else {
+            panic!("struct")
+        };
+        let boxed_e = Ty::Boxed(Box::new(Ty::Named(2)));
+        assert_eq!(fields[0].ty, Ty::Option(Box::new(boxed_e.clone())));
+        assert_eq!(fields[1].ty, Ty::Tuple(vec![Ty::Bool, boxed_e]));
+        let Def::Struct { fields } = &types[0].def else {
+            panic!("struct")
+        };
+        assert_eq!(fields[0].ty, Ty::Named(2), "no cycle through the root");
+        // Nothing is left to box.
+        let before = format!(
+            "{:?}",
+            types
+                .iter()
+                .map(|t| format!("{:?}", t.def))
+                .collect::<Vec<_>>()
+        );
+        box_cycles(&mut types);
+        let after = format!(
+            "{:?}",
+            types
+                .iter()
+                .map(|t| format!("{:?}", t.def))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(before, after);
+    }
+}

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use evreg_bus::consume::HandlerError;
+use evreg_bus::metrics::Metrics;
 use evreg_bus::topology::{Management, vhost_segment};
 use evreg_bus::{Broker, BusError, Catalog, Consumer, Publisher, Schemas, dlq};
 use evreg_core::layout::SchemaDir;
@@ -122,6 +123,19 @@ async fn apply_seed(v: &Vhost) -> Arc<Schemas> {
         .await
         .expect("apply");
     schemas
+}
+
+/// `GET /metrics` over a plain socket, as Prometheus scrapes.
+async fn scrape(addr: std::net::SocketAddr) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .expect("request");
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.expect("response");
+    assert!(out.starts_with("HTTP/1.1 200 OK"), "{out}");
+    out
 }
 
 fn run(args: &[&str]) -> (i32, String) {
@@ -281,7 +295,13 @@ async fn seed_events_reach_audit_all_and_catalog_what_its_bindings_match() {
     };
     let schemas = apply_seed(&v).await;
     let examples = seed_examples();
-    let publisher = Publisher::new(v.broker(), schemas.clone());
+    let metrics = Metrics::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let metrics_addr = listener.local_addr().expect("addr");
+    tokio::spawn(metrics.clone().serve(listener));
+    let publisher = Publisher::new(v.broker(), schemas.clone()).with_metrics(metrics.clone());
     // Typed: a generated v1 payload, the bus fills the envelope.
     let typed = seed_bus::auth::user::UserCreatedV1 {
         user_id: "user_typed".into(),
@@ -338,6 +358,7 @@ async fn seed_events_reach_audit_all_and_catalog_what_its_bindings_match() {
         let mut stop = stop_rx.clone();
         let consumer = Consumer::new(v.broker(), schemas.clone(), queue)
             .expect("consumer")
+            .metrics(metrics.clone())
             .on_any(move |e: seed_bus::AnyEvent, ctx| {
                 let seen = seen.clone();
                 async move {
@@ -369,6 +390,37 @@ async fn seed_events_reach_audit_all_and_catalog_what_its_bindings_match() {
     stop_tx.send(true).expect("stop");
     for (_, _, r) in runs {
         r.await.expect("join").expect("consumer ran");
+    }
+    // The operator's questions, one metric each: rate, latency, DLQ size, backlog.
+    metrics
+        .read_depths(&v.broker(), schemas.plan())
+        .await
+        .expect("depths");
+    let text = scrape(metrics_addr).await;
+    let sum = |prefix: &str| -> u64 {
+        text.lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    };
+    assert_eq!(sum("evreg_events_published_total{"), total as u64, "{text}");
+    assert_eq!(
+        sum("evreg_events_consumed_total{queue=\"audit.all.events\""),
+        total as u64,
+        "{text}"
+    );
+    assert_eq!(
+        sum("evreg_event_latency_seconds_count{queue=\"audit.all.events\""),
+        total as u64,
+        "{text}"
+    );
+    for want in [
+        "evreg_events_consumed_total{queue=\"catalog.auth.events\",event_type=\"auth.user.created\",event_version=\"v2\",outcome=\"acked\"} 1",
+        "evreg_queue_messages{queue=\"audit.all.events\"} 0",
+        "evreg_dead_letter_messages{queue=\"catalog.auth.events\"} 0",
+        "evreg_handler_duration_seconds_count{queue=\"catalog.auth.events\",event_type=\"auth.user.created\"} 4",
+    ] {
+        assert!(text.contains(want), "{want}\n{text}");
     }
     let seen = seen.lock().expect("lock").clone();
     let audit: Vec<&String> = seen
@@ -660,4 +712,103 @@ fn the_shell_publishes_consumes_with_a_command_and_lists_dead_letters() {
     // Plans and the CLI agree on the names.
     let plan = Plan::from_config(&seed().config);
     assert!(plan.queue("catalog.auth.events.dlq").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_reconnects_after_its_connection_is_closed_and_tail_watches_without_taking() {
+    let Some(v) = Vhost::new("reconnect") else {
+        return;
+    };
+    let schemas = apply_seed(&v).await;
+    let publisher = Publisher::new(v.broker(), schemas.clone());
+    let event = || {
+        seed_examples()
+            .into_iter()
+            .find(|e| e["event_type"] == "auth.user.updated")
+            .expect("example")
+    };
+    // tail sees what reaches catalog.auth.events without taking it.
+    let tailed: Arc<Mutex<Vec<String>>> = Arc::default();
+    let t = tailed.clone();
+    let broker = v.broker();
+    let tail_schemas = schemas.clone();
+    let tail = tokio::spawn(async move {
+        evreg_bus::consume::tail(
+            &broker,
+            &tail_schemas,
+            "catalog.auth.events",
+            tokio::time::sleep(Duration::from_secs(30)),
+            move |e| {
+                t.lock().expect("lock").push(e.routing_key);
+                false
+            },
+        )
+        .await
+    });
+    let handled: Arc<Mutex<Vec<String>>> = Arc::default();
+    let h = handled.clone();
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let consumer = Consumer::new(v.broker(), schemas.clone(), "catalog.auth.events")
+        .expect("consumer")
+        .on_any(move |e: Value, _| {
+            let h = h.clone();
+            async move {
+                h.lock()
+                    .expect("lock")
+                    .push(e["event_id"].as_str().unwrap_or_default().to_owned());
+                Ok::<(), HandlerError>(())
+            }
+        });
+    let run = tokio::spawn(consumer.run(async move {
+        let _ = stop_rx.wait_for(|s| *s).await;
+    }));
+    let wait_for = |n: usize| {
+        let handled = handled.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while handled.lock().expect("lock").len() < n && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            handled.lock().expect("lock").len()
+        }
+    };
+    // The tail queue must be bound before the first event.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    publisher.publish_json(event()).await.expect("publish");
+    assert_eq!(wait_for(1).await, 1);
+    tail.await.expect("join").expect("tail");
+    assert_eq!(*tailed.lock().expect("lock"), ["auth.user.updated"]);
+
+    // Close every connection of the vhost, as a broker restart or a network cut would.
+    let vs = vhost_segment(&v.name);
+    let mut closed = 0;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while closed == 0 && Instant::now() < deadline {
+        let conns = v
+            .api
+            .get(&format!("/api/vhosts/{vs}/connections"))
+            .expect("connections");
+        for c in conns.as_array().into_iter().flatten() {
+            if let Some(name) = c["name"].as_str() {
+                let _ = v
+                    .api
+                    .delete(&format!("/api/connections/{}", vhost_segment(name)));
+                closed += 1;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        closed > 0,
+        "the management API listed the consumer's connection"
+    );
+    // The publisher reconnects on its own; the consumer after its backoff.
+    publisher
+        .publish_json(event())
+        .await
+        .expect("publish after the cut");
+    assert_eq!(wait_for(2).await, 2, "the consumer came back");
+    stop_tx.send(true).expect("stop");
+    run.await.expect("join").expect("ran");
+    publisher.close().await;
 }
