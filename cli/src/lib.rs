@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod bus;
 mod check;
 mod diff;
+mod export;
 mod generate;
 pub mod load;
 mod pull;
@@ -70,6 +71,9 @@ enum Command {
     /// List or replay the dead letters of a queue.
     #[command(subcommand)]
     Dlq(bus::DlqCommand),
+    /// Write other tools' descriptions of the events (AsyncAPI 3.0).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 /// Runs the command line `args`; returns the process exit code.
@@ -108,6 +112,7 @@ pub fn run(
         Command::Consume(a) => bus::consume(&a, out),
         Command::Tail(a) => bus::tail_cmd(&a, out),
         Command::Dlq(c) => bus::dlq_cmd(&c, out),
+        Command::Export(c) => export::run(&c, out),
     };
     match result {
         Ok(code) => code,

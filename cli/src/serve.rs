@@ -146,6 +146,7 @@ pub fn run(a: &ServeArgs, out: &mut dyn Write) -> Result<i32> {
         let mut state = AppState::with_limits(store, limits);
         state.tokens = tokens.map(Arc::new);
         state.open_reads = a.open_reads;
+        state.loopback_only = a.listen.ip().is_loopback();
         if let Some(t) = &topology {
             state.default_mode = t.compatibility.mode;
             state.default_policy = t.compatibility.policy;

@@ -73,7 +73,8 @@ fn post(url: &str, method: &str, body: &Value) -> (u16, Value) {
     let req = match method {
         "PUT" => a.put(url),
         _ => a.post(url),
-    };
+    }
+    .header("Content-Type", "application/vnd.schemaregistry.v1+json");
     match req.send(body.to_string()) {
         Ok(mut r) => (
             r.status().as_u16(),
@@ -524,6 +525,7 @@ fn serve_refuses_anonymous_access_off_loopback() {
             server.url
         ))
         .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
         .send(schema(json!({"type": "string"})).to_string())
         .expect("request");
     assert_eq!(r.status().as_u16(), 200);

@@ -1301,9 +1301,9 @@ pub(crate) fn box_cycles(types: &mut [TypeDef]) {
         if mark[start] != Mark::New {
             continue;
         }
-        // (type, its edges, next edge to follow)
-        let mut stack: Vec<(TypeId, Vec<(usize, TypeId)>, usize)> =
-            vec![(start, slots(&types[start].def), 0)];
+        /// A type on the search path: its (slot, target) edges and the next to follow.
+        type Frame = (TypeId, Vec<(usize, TypeId)>, usize);
+        let mut stack: Vec<Frame> = vec![(start, slots(&types[start].def), 0)];
         mark[start] = Mark::Open;
         while let Some((u, edges, next)) = stack.last_mut() {
             let Some(&(slot, v)) = edges.get(*next) else {

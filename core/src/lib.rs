@@ -4,6 +4,7 @@
 //! environment, clock, async runtime or logging. Callers load documents and
 //! hand them in as values.
 
+pub mod asyncapi;
 pub mod catalog;
 pub mod compat;
 pub mod config;

@@ -51,6 +51,8 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("The request did not finish within {0} ms")]
     Timeout(u128),
     #[error("The database is unreachable")]
@@ -87,6 +89,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(..) => (StatusCode::PAYLOAD_TOO_LARGE, 41301),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, 40101),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, 40301),
+            ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, 415),
             ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, 50002),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, 50003),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, 50001),

@@ -19,6 +19,7 @@ use evreg_core::{Mode, Policy, SchemaSet, Verdict, check_versions};
 use serde_json::Value;
 
 pub mod auth;
+mod browser;
 mod cache;
 mod confluent;
 mod error;
@@ -72,6 +73,8 @@ pub struct AppState {
     pub tokens: Option<Arc<Tokens>>,
     /// With tokens configured, let requests that only read through without one.
     pub open_reads: bool,
+    /// Listening on loopback: answer only requests whose Host is a loopback name (DNS rebinding).
+    pub loopback_only: bool,
     pub limits: Limits,
     cache: Arc<Cache>,
     validators: Arc<extras::Validators>,
@@ -92,6 +95,7 @@ impl AppState {
             envelope: None,
             tokens: None,
             open_reads: false,
+            loopback_only: false,
             limits,
             cache: Arc::new(Cache::new(limits.version_ttl)),
             validators: Arc::default(),
@@ -206,6 +210,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             auth::authorize,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            browser::guard,
         ))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),

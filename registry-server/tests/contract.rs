@@ -56,6 +56,117 @@ async fn call(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// What a page on another site can make a browser send without a CORS
+/// preflight: a `text/plain` or form body, or a body with no type, and an
+/// `Origin` that is not the server's. None of it registers anything; the
+/// real clients' requests still do.
+async fn foreign_web_pages_cannot_write(s: AppState) {
+    let body = schema(json!({"type": "string"})).to_string();
+    /// Headers sent, the status expected, and what the error says.
+    type Attempt<'a> = (&'a [(&'a str, &'a str)], StatusCode, &'a str);
+    let attempts: [Attempt; 6] = [
+        (
+            &[("content-type", "text/plain")],
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected Content-Type",
+        ),
+        (
+            &[("content-type", "application/x-www-form-urlencoded")],
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected Content-Type",
+        ),
+        (
+            &[("content-type", "multipart/form-data; boundary=x")],
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "found",
+        ),
+        (
+            &[("content-length", "10")],
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "found none",
+        ),
+        (
+            &[
+                ("content-type", "application/json"),
+                ("origin", "https://evil.example"),
+                ("host", "127.0.0.1:8081"),
+            ],
+            StatusCode::FORBIDDEN,
+            "may not change this registry",
+        ),
+        (
+            &[
+                ("content-type", "application/json"),
+                ("sec-fetch-site", "cross-site"),
+            ],
+            StatusCode::FORBIDDEN,
+            "cross-site",
+        ),
+    ];
+    for (headers, want, says) in attempts {
+        let (st, _, text) = send(
+            &s,
+            "POST",
+            "/subjects/a.b.c/versions",
+            headers,
+            body.clone().into_bytes(),
+        )
+        .await;
+        assert_eq!(st, want, "{headers:?}: {text}");
+        assert!(text.contains(says), "{headers:?}: {text}");
+        assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
+    }
+    let (_, subjects) = call(&s, "GET", "/subjects", None).await;
+    assert_eq!(subjects, json!([]), "nothing was registered");
+    // Reads from anywhere are fine (no CORS headers: a foreign page cannot read the answer).
+    let (st, _, _) = send(
+        &s,
+        "GET",
+        "/subjects",
+        &[("origin", "https://evil.example")],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    // The server's own origin, and clients that send none, may write.
+    let own = [
+        ("content-type", "application/vnd.schemaregistry.v1+json"),
+        ("origin", "http://127.0.0.1:8081"),
+        ("host", "127.0.0.1:8081"),
+    ];
+    let (st, _, text) = send(
+        &s,
+        "POST",
+        "/subjects/a.b.c/versions",
+        &own,
+        body.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{text}");
+    // On a loopback bind, a Host that is not a loopback name is a DNS-rebinding attempt.
+    let mut loopback = s.clone();
+    loopback.loopback_only = true;
+    let (st, _, text) = send(
+        &loopback,
+        "GET",
+        "/subjects",
+        &[("host", "rebind.evil.example:8081")],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{text}");
+    assert!(text.contains("DNS rebinding"), "{text}");
+    let (st, _, _) = send(
+        &loopback,
+        "GET",
+        "/subjects",
+        &[("host", "localhost:8081")],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+}
+
 fn schema(v: Value) -> Value {
     json!({"schema": v.to_string(), "schemaType": "JSON", "unknownField": true})
 }
@@ -702,7 +813,11 @@ async fn bad_requests_are_json_and_change_nothing(s: AppState) {
         (StatusCode::UNPROCESSABLE_ENTITY, json!(42201)),
         "{b}"
     );
-    for (ct, body) in [("application/json", "{"), ("text/plain", "[1,2]"), ("", "")] {
+    for (ct, body, want) in [
+        ("application/json", "{", StatusCode::BAD_REQUEST),
+        ("text/plain", "[1,2]", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ("", "", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+    ] {
         let (st, _, text) = send(
             &s,
             "POST",
@@ -711,12 +826,12 @@ async fn bad_requests_are_json_and_change_nothing(s: AppState) {
             body.into(),
         )
         .await;
-        assert_eq!(st, StatusCode::BAD_REQUEST, "{ct}: {text}");
+        assert_eq!(st, want, "{ct}: {text}");
         assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
     }
     let (_, subjects) = call(&s, "GET", "/subjects", None).await;
     assert_eq!(subjects, json!([]), "nothing was written");
-    // Both media types, and none, are accepted.
+    // Confluent's media types, JSON and raw bytes are accepted.
     for ct in [
         "application/vnd.schemaregistry.v1+json",
         "application/json",
@@ -1556,6 +1671,7 @@ async fn import_versions_are_kept_and_never_reused(s: AppState) {
 }
 
 contract!(
+    foreign_web_pages_cannot_write,
     import_versions_are_kept_and_never_reused,
     large_schemas_validate_off_the_workers,
     hostile_inputs_are_refused_up_front,

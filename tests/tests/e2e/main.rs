@@ -1,5 +1,6 @@
 //! The one end-to-end test binary: the command line as users run it, conformance against public cases, and randomized soundness.
 
+mod asyncapi;
 mod bus;
 mod cli;
 mod codegen;
