@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use evreg_bus::topology::{Management, apply, vhost_segment};
+use evreg_bus::topology::{Management, apply, url_in_vhost};
 use evreg_bus::{Broker, dlq};
 
 const EVENTS: usize = 10_000;
@@ -39,21 +39,9 @@ fn killing_the_audit_consumer_mid_burst_loses_no_event() {
     )
     .expect("management URL");
     let vhost = format!("evreg-test-kill-{}", std::process::id());
-    let v = vhost_segment(&vhost);
-    let _ = api.delete(&format!("/api/vhosts/{v}"));
-    api.put(&format!("/api/vhosts/{v}"), None).expect("vhost");
-    api.put(
-        &format!("/api/permissions/{v}/guest"),
-        Some(&serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"})),
-    )
-    .expect("permissions");
-    let authority = amqp
-        .trim_start_matches("amqp://")
-        .split('/')
-        .next()
-        .expect("authority")
-        .to_owned();
-    let url = format!("amqp://{authority}/{v}");
+    api.fresh_vhost(&vhost, "guest")
+        .expect("a vhost of its own");
+    let url = url_in_vhost(&amqp, &vhost);
 
     let schemas = evreg_examples::schemas().expect("schemas");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -112,6 +100,6 @@ fn killing_the_audit_consumer_mid_burst_loses_no_event() {
         handled.len(),
         dead.len()
     );
-    let _ = api.delete(&format!("/api/vhosts/{v}"));
+    api.delete_vhost(&vhost);
     assert_eq!(all.len(), EVENTS, "every event handled or dead-lettered");
 }

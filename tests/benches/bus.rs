@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use evreg_bus::consume::HandlerError;
-use evreg_bus::topology::{Management, apply, vhost_segment};
+use evreg_bus::topology::{Management, apply, url_in_vhost};
 use evreg_bus::{Broker, Catalog, Consumer, Publisher, Schemas};
 use evreg_codegen::Disk;
 use evreg_core::layout::SchemaDir;
@@ -44,21 +44,9 @@ fn main() {
     )
     .expect("management URL");
     let vhost = format!("evreg-bench-{}", std::process::id());
-    let v = vhost_segment(&vhost);
-    let _ = api.delete(&format!("/api/vhosts/{v}"));
-    api.put(&format!("/api/vhosts/{v}"), None).expect("vhost");
-    api.put(
-        &format!("/api/permissions/{v}/guest"),
-        Some(&serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"})),
-    )
-    .expect("permissions");
-    let authority = amqp
-        .trim_start_matches("amqp://")
-        .split('/')
-        .next()
-        .expect("authority")
-        .to_owned();
-    let url = format!("amqp://{authority}/{v}");
+    api.fresh_vhost(&vhost, "guest")
+        .expect("a vhost of its own");
+    let url = url_in_vhost(&amqp, &vhost);
 
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
     let dir = SchemaDir::load(&Disk, &root).expect("seed");
@@ -206,5 +194,5 @@ fn main() {
         println!("  consume  raw lapin {raw_consume:>9.0}/s   evreg {evreg_consume:>9.0}/s   ratio {:.2} (target >= 0.80)", evreg_consume / raw_consume);
         println!("  validation alone: {:.1} µs per event", per_event.as_secs_f64() * 1e6);
     });
-    let _ = api.delete(&format!("/api/vhosts/{v}"));
+    api.delete_vhost(&vhost);
 }

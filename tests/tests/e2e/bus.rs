@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use evreg_bus::consume::HandlerError;
 use evreg_bus::metrics::Metrics;
-use evreg_bus::topology::{Management, vhost_segment};
+use evreg_bus::topology::{Management, url_in_vhost, vhost_segment};
 use evreg_bus::{Broker, BusError, Catalog, Consumer, Publisher, Schemas, dlq};
 use evreg_core::layout::SchemaDir;
 use evreg_core::topology::Plan;
@@ -35,26 +35,14 @@ impl Vhost {
             .unwrap_or_else(|_| "http://guest:guest@127.0.0.1:15672".into());
         let api = Management::new(&management).expect("management URL");
         let name = format!("evreg-test-{test}-{}", std::process::id());
-        let v = vhost_segment(&name);
-        let _ = api.delete(&format!("/api/vhosts/{v}"));
-        api.put(&format!("/api/vhosts/{v}"), None)
-            .expect("create the test vhost (is the management plugin enabled?)");
         let user = amqp
             .strip_prefix("amqp://")
             .and_then(|r| r.split(['@', ':']).next())
             .unwrap_or("guest");
-        api.put(
-            &format!("/api/permissions/{v}/{user}"),
-            Some(&json!({"configure": ".*", "write": ".*", "read": ".*"})),
-        )
-        .expect("grant the test user the vhost");
-        let base = amqp.trim_end_matches('/');
-        let base = match base.strip_prefix("amqp://").and_then(|r| r.split_once('/')) {
-            Some((authority, _)) => format!("amqp://{authority}"),
-            None => base.to_owned(),
-        };
+        api.fresh_vhost(&name, user)
+            .expect("create the test vhost (is the management plugin enabled?)");
         Some(Vhost {
-            amqp: format!("{base}/{v}"),
+            amqp: url_in_vhost(&amqp, &name),
             name,
             api,
             management,
@@ -91,9 +79,29 @@ impl Vhost {
 
 impl Drop for Vhost {
     fn drop(&mut self) {
-        let _ = self
-            .api
-            .delete(&format!("/api/vhosts/{}", vhost_segment(&self.name)));
+        self.api.delete_vhost(&self.name);
+    }
+}
+
+/// A consumer running on the test's runtime until `stop`.
+struct Running {
+    stop: tokio::sync::watch::Sender<bool>,
+    handle: tokio::task::JoinHandle<evreg_bus::Result<()>>,
+}
+
+impl Running {
+    fn start(consumer: Consumer) -> Running {
+        let (stop, mut rx) = tokio::sync::watch::channel(false);
+        let handle = tokio::spawn(consumer.run(async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }));
+        Running { stop, handle }
+    }
+
+    /// Stops it gracefully; it must have run without error.
+    async fn stop(self) {
+        self.stop.send(true).expect("stop");
+        self.handle.await.expect("join").expect("the consumer ran");
     }
 }
 
@@ -348,14 +356,9 @@ async fn seed_events_reach_audit_all_and_catalog_what_its_bindings_match() {
     );
 
     let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut runs = Vec::new();
-    for (queue, want) in [
-        ("audit.all.events", total),
-        ("catalog.auth.events", catalog_wants),
-    ] {
+    for queue in ["audit.all.events", "catalog.auth.events"] {
         let seen = seen.clone();
-        let mut stop = stop_rx.clone();
         let consumer = Consumer::new(v.broker(), schemas.clone(), queue)
             .expect("consumer")
             .metrics(metrics.clone())
@@ -369,13 +372,7 @@ async fn seed_events_reach_audit_all_and_catalog_what_its_bindings_match() {
                     Ok::<(), HandlerError>(())
                 }
             });
-        runs.push((
-            want,
-            queue,
-            tokio::spawn(consumer.run(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })),
-        ));
+        runs.push(Running::start(consumer));
     }
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -387,9 +384,8 @@ async fn seed_events_reach_audit_all_and_catalog_what_its_bindings_match() {
     }
     // A moment more: nothing beyond the expected may arrive.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    stop_tx.send(true).expect("stop");
-    for (_, _, r) in runs {
-        r.await.expect("join").expect("consumer ran");
+    for r in runs {
+        r.stop().await;
     }
     // The operator's questions, one metric each: rate, latency, DLQ size, backlog.
     metrics
@@ -525,7 +521,6 @@ async fn a_failing_handler_is_retried_with_backoff_then_dead_lettered_and_replay
 
     let attempts: Arc<Mutex<Vec<(u32, Instant)>>> = Arc::default();
     let outcomes: Arc<Mutex<Vec<String>>> = Arc::default();
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let (a, o) = (attempts.clone(), outcomes.clone());
     let consumer = Consumer::new(v.broker(), schemas.clone(), "catalog.auth.events")
         .expect("consumer")
@@ -537,15 +532,12 @@ async fn a_failing_handler_is_retried_with_backoff_then_dead_lettered_and_replay
             }
         })
         .observe(move |h| o.lock().expect("lock").push(h.outcome.as_str().to_owned()));
-    let run = tokio::spawn(consumer.run(async move {
-        let _ = stop_rx.wait_for(|s| *s).await;
-    }));
+    let run = Running::start(consumer);
     let deadline = Instant::now() + Duration::from_secs(20);
     while outcomes.lock().expect("lock").len() < 4 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    stop_tx.send(true).expect("stop");
-    run.await.expect("join").expect("ran");
+    run.stop().await;
     let attempts = attempts.lock().expect("lock").clone();
     let numbers: Vec<u32> = attempts.iter().map(|(n, _)| *n).collect();
     assert_eq!(numbers, [1, 2, 3], "exactly 3 attempts");
@@ -599,7 +591,6 @@ async fn a_failing_handler_is_retried_with_backoff_then_dead_lettered_and_replay
     assert_eq!(replayed.kept.len(), 1);
     let handled: Arc<Mutex<Vec<(String, u32)>>> = Arc::default();
     let h = handled.clone();
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let consumer = Consumer::new(v.broker(), schemas.clone(), "catalog.auth.events")
         .expect("consumer")
         .on::<seed_bus::auth::user::UserDeactivatedV1, _, _>(move |m, ctx| {
@@ -611,15 +602,12 @@ async fn a_failing_handler_is_retried_with_backoff_then_dead_lettered_and_replay
                 Ok::<(), HandlerError>(())
             }
         });
-    let run = tokio::spawn(consumer.run(async move {
-        let _ = stop_rx.wait_for(|s| *s).await;
-    }));
+    let run = Running::start(consumer);
     let deadline = Instant::now() + Duration::from_secs(10);
     while handled.lock().expect("lock").is_empty() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    stop_tx.send(true).expect("stop");
-    run.await.expect("join").expect("ran");
+    run.stop().await;
     let handled = handled.lock().expect("lock").clone();
     assert_eq!(handled.len(), 1);
     assert_eq!(handled[0].1, 1, "attempts start again");
@@ -747,7 +735,6 @@ async fn a_consumer_reconnects_after_its_connection_is_closed_and_tail_watches_w
     });
     let handled: Arc<Mutex<Vec<String>>> = Arc::default();
     let h = handled.clone();
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let consumer = Consumer::new(v.broker(), schemas.clone(), "catalog.auth.events")
         .expect("consumer")
         .on_any(move |e: Value, _| {
@@ -759,9 +746,7 @@ async fn a_consumer_reconnects_after_its_connection_is_closed_and_tail_watches_w
                 Ok::<(), HandlerError>(())
             }
         });
-    let run = tokio::spawn(consumer.run(async move {
-        let _ = stop_rx.wait_for(|s| *s).await;
-    }));
+    let run = Running::start(consumer);
     let wait_for = |n: usize| {
         let handled = handled.clone();
         async move {
@@ -808,7 +793,6 @@ async fn a_consumer_reconnects_after_its_connection_is_closed_and_tail_watches_w
         .await
         .expect("publish after the cut");
     assert_eq!(wait_for(2).await, 2, "the consumer came back");
-    stop_tx.send(true).expect("stop");
-    run.await.expect("join").expect("ran");
+    run.stop().await;
     publisher.close().await;
 }
