@@ -462,6 +462,28 @@ fn serve_imports_the_seed_validates_its_examples_and_routes_them() {
         checked += 1;
     }
     assert!(checked > 0);
+    // The registry's AsyncAPI document equals the one exported from the directory.
+    let (st, doc) = get(&format!("{}/asyncapi/catalog", server.url));
+    assert_eq!(st, 200, "{doc}");
+    let (code, exported) = evreg(&[
+        "export",
+        "asyncapi",
+        "--service",
+        "catalog",
+        "--dir",
+        seed.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0, "{exported}");
+    let exported: Value = serde_json::from_str(&exported).expect("JSON");
+    assert_eq!(doc["channels"], exported["channels"]);
+    assert_eq!(
+        doc["components"]["messages"].as_object().map(|m| m.len()),
+        exported["components"]["messages"]
+            .as_object()
+            .map(|m| m.len())
+    );
+    let (st, _) = get(&format!("{}/asyncapi/billing", server.url));
+    assert_eq!(st, 404);
     let (st, route) = get(&format!("{}/topology/routes/auth.user.created", server.url));
     assert_eq!(st, 200, "{route}");
     assert!(

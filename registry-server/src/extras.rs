@@ -357,3 +357,52 @@ pub async fn healthz(State(s): State<Shared>) -> Result<Response, ApiError> {
         json!({"status": "ok", "database": s.store.dialect()}),
     ))
 }
+
+/// `GET /asyncapi/{service}`: the service's AsyncAPI 3.0 document from the
+/// configured topology and every live version registered for its routing
+/// keys (the same document `evreg export asyncapi` writes from a directory).
+pub async fn asyncapi(
+    State(s): State<Shared>,
+    crate::confluent::P(service): crate::confluent::P<String>,
+) -> Result<Response, ApiError> {
+    let Some(config) = &s.topology else {
+        return Err(ApiError::BadRequest(
+            "no topology is configured: start the server with --import DIR or --config evreg.toml"
+                .into(),
+        ));
+    };
+    if !config.services.iter().any(|x| x.name == service) {
+        return Err(ApiError::SubjectNotFound(service));
+    }
+    let mut payloads = std::collections::BTreeMap::new();
+    for subject in s.subjects().await?.iter() {
+        if subject.parse::<RoutingKey>().is_err() {
+            continue;
+        }
+        for v in s.versions(subject).await?.iter().filter(|v| !v.deleted) {
+            let content = s
+                .content(v.id)
+                .await?
+                .ok_or(ApiError::SchemaNotFound(v.id as u64))?;
+            let set = s
+                .version_set(subject, v.version, &content, &mut Cached(&s))
+                .await?;
+            payloads.insert((subject.clone(), v.version as u32), set);
+        }
+    }
+    let catalog = evreg_core::catalog::Catalog {
+        envelope: s.envelope.as_deref().cloned(),
+        payloads,
+        config: (**config).clone(),
+        config_text: String::new(),
+    };
+    let vhost = config.vhost.as_deref().unwrap_or("/");
+    let doc = evreg_core::asyncapi::document(&catalog, &service, vhost)
+        .map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
+    let mut r = axum::Json(doc).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(r)
+}

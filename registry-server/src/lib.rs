@@ -135,6 +135,7 @@ pub const ROUTES: &[(&str, &[&str])] = &[
     ("/validate", &["POST"]),
     ("/validate/batch", &["POST"]),
     ("/topology/routes/{routing_key}", &["GET"]),
+    ("/asyncapi/{service}", &["GET"]),
     ("/openapi.json", &["GET"]),
     ("/metrics", &["GET"]),
     ("/healthz", &["GET"]),
@@ -202,6 +203,7 @@ pub fn app(state: AppState) -> Router {
         .route("/validate", post(extras::validate))
         .route("/validate/batch", post(extras::validate_batch))
         .route("/topology/routes/{routing_key}", get(extras::topology))
+        .route("/asyncapi/{service}", get(extras::asyncapi))
         .route("/openapi.json", get(extras::openapi))
         .route("/metrics", get(extras::metrics))
         .route("/healthz", get(extras::healthz))
