@@ -162,6 +162,70 @@ impl Registry {
     }
 }
 
+/// A Confluent reference: (name, subject, version).
+type Named = (String, String, u64);
+
+impl Registry {
+    /// A registered version as a schema set: its document under the URI the
+    /// registry bases it on, and every document its `references` reach
+    /// (recursively), known by their names as the registry knows them.
+    pub fn version_set(&self, subject: &str, version: u64) -> Result<evreg_core::SchemaSet> {
+        use evreg_core::schema::resolve_uri;
+        let fetch = |subject: &str, version: u64| -> Result<(Value, Vec<Named>)> {
+            let path = format!("/subjects/{}/versions/{version}", segment(subject));
+            let a = self.get(&path)?;
+            if !a.ok() {
+                return Err(anyhow!("GET {path}: {}", a.message()));
+            }
+            let schema = a.body["schema"]
+                .as_str()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .ok_or_else(|| anyhow!("GET {path}: no schema in {}", a.body))?;
+            let refs = a.body["references"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| {
+                    Some((
+                        r["name"].as_str()?.to_owned(),
+                        r["subject"].as_str()?.to_owned(),
+                        r["version"].as_u64()?,
+                    ))
+                })
+                .collect();
+            Ok((schema, refs))
+        };
+        let (schema, refs) = fetch(subject, version)?;
+        let uri = evreg_server::version_uri(subject, version as i64);
+        let mut set = evreg_core::SchemaSet::new(&uri, schema)
+            .map_err(|e| anyhow!("{subject} v{version}: {e}"))?;
+        let mut todo: Vec<(usize, (String, String, u64))> =
+            refs.into_iter().map(|r| (0, r)).collect();
+        let mut seen = 0;
+        while let Some((from, (name, s, v))) = todo.pop() {
+            seen += 1;
+            if seen > 1000 {
+                return Err(anyhow!(
+                    "{subject} v{version}: more than 1000 referenced documents"
+                ));
+            }
+            let at = resolve_uri(set.doc_uri(from), &name);
+            let by_id = resolve_uri(&set.base_uri(from), &name);
+            if let Some(doc) = set.document_by_uri(&at) {
+                set.alias(&by_id, doc);
+                continue;
+            }
+            let (schema, more) = fetch(&s, v)?;
+            let doc = set.add(&at, schema).map_err(|e| anyhow!("{s} v{v}: {e}"))?;
+            set.alias(&by_id, doc);
+            todo.extend(more.into_iter().map(|r| (doc, r)));
+        }
+        set.add_known_documents()
+            .map_err(|e| anyhow!("{subject} v{version}: {e}"))?;
+        Ok(set)
+    }
+}
+
 /// `--token`, else `EVREG_TOKEN`.
 pub fn token(arg: &Option<String>) -> Option<String> {
     arg.clone()

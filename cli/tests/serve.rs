@@ -816,3 +816,60 @@ fn references_by_id_through_schema_roots_round_trip() {
     assert_eq!(code, 0, "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `evreg publish --registry`: the schemas come from the registry (fetched
+/// at start), the directory only gives evreg.toml and the envelope.
+#[test]
+fn publish_validates_against_the_registrys_schemas() {
+    let Ok(amqp) = std::env::var("EVREG_TEST_AMQP_URL") else {
+        eprintln!("skipped: set EVREG_TEST_AMQP_URL to publish through a registry's schemas");
+        return;
+    };
+    let api = evreg_bus::topology::Management::new(
+        &std::env::var("EVREG_TEST_AMQP_MANAGEMENT_URL")
+            .unwrap_or_else(|_| "http://guest:guest@127.0.0.1:15672".into()),
+    )
+    .expect("management URL");
+    let vhost = format!("evreg-test-registry-{}", std::process::id());
+    api.fresh_vhost(&vhost, "guest").expect("vhost");
+    let url = evreg_bus::topology::url_in_vhost(&amqp, &vhost);
+    let dir = temp("registry-publish");
+    let seed = seed();
+    let server = Server::start(
+        &format!("sqlite://{}", dir.join("r.db").display()),
+        &["--import", seed.to_str().expect("utf-8")],
+    );
+    // Only the topology and the envelope: no routing key's schema is on disk.
+    let bare = dir.join("bare");
+    std::fs::create_dir_all(&bare).expect("dir");
+    for f in ["evreg.toml", "envelope.json"] {
+        std::fs::copy(seed.join(f), bare.join(f)).expect("copy");
+    }
+    let bare_s = bare.to_str().expect("utf-8");
+    let (code, out) = evreg(&["topology", "apply", "--amqp", &url, "--dir", bare_s]);
+    assert_eq!(code, 0, "{out}");
+    let event = seed.join("auth.user.created/examples/v2-with-phone.json");
+    let event_s = event.to_str().expect("utf-8");
+    let (code, out) = evreg(&["publish", "--amqp", &url, "--dir", bare_s, event_s]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("no schema for this routing key") && out.contains("nothing was sent"),
+        "{out}"
+    );
+    let (code, out) = evreg(&[
+        "publish",
+        "--amqp",
+        &url,
+        "--dir",
+        bare_s,
+        "--registry",
+        &server.url,
+        event_s,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("published auth.user.created v2 to auth.events"),
+        "{out}"
+    );
+    api.delete_vhost(&vhost);
+}
