@@ -28,7 +28,10 @@ pub struct Published {
 pub(crate) struct Link {
     broker: Broker,
     name: String,
-    state: tokio::sync::Mutex<Option<(Connection, Channel)>>,
+    /// Read on every publish (a cheap lock), written only on (re)connect.
+    state: std::sync::RwLock<Option<(Connection, Channel)>>,
+    /// One reconnect at a time.
+    connecting: tokio::sync::Mutex<()>,
 }
 
 impl Link {
@@ -36,17 +39,27 @@ impl Link {
         Link {
             broker,
             name: name.to_owned(),
-            state: tokio::sync::Mutex::new(None),
+            state: std::sync::RwLock::new(None),
+            connecting: tokio::sync::Mutex::new(()),
         }
     }
 
+    fn current(&self) -> Option<Channel> {
+        let state = self.state.read().unwrap_or_else(|p| p.into_inner());
+        state
+            .as_ref()
+            .filter(|(c, ch)| c.status().connected() && ch.status().connected())
+            .map(|(_, ch)| ch.clone())
+    }
+
     async fn channel(&self) -> Result<Channel> {
-        let mut state = self.state.lock().await;
-        if let Some((c, ch)) = state.as_ref()
-            && c.status().connected()
-            && ch.status().connected()
-        {
-            return Ok(ch.clone());
+        if let Some(ch) = self.current() {
+            return Ok(ch);
+        }
+        let _one = self.connecting.lock().await;
+        // Another publish may have reconnected while this one waited.
+        if let Some(ch) = self.current() {
+            return Ok(ch);
         }
         let conn = self.broker.connect(&self.name).await?;
         let ch = conn
@@ -56,12 +69,19 @@ impl Link {
         ch.confirm_select(ConfirmSelectOptions::default())
             .await
             .map_err(|e| self.broker.error("cannot enable publisher confirms", e))?;
-        *state = Some((conn, ch.clone()));
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Some((conn, ch.clone()));
         Ok(ch)
     }
 
-    async fn forget(&self) {
-        *self.state.lock().await = None;
+    /// Drops the connection if it is broken (not one another publish just opened).
+    fn forget(&self) {
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        if state
+            .as_ref()
+            .is_some_and(|(c, ch)| !(c.status().connected() && ch.status().connected()))
+        {
+            *state = None;
+        }
     }
 
     /// Sends one message and waits for the broker's confirm, reconnecting
@@ -125,20 +145,21 @@ impl Link {
                 }
                 Ok(Err(e)) => {
                     tracing::warn!(error = %e, "publish failed; reconnecting");
-                    self.forget().await;
+                    self.forget();
                     last = Some(e);
                     let pause = Duration::from_millis(200).min(left);
                     tokio::time::sleep(pause).await;
                 }
                 Err(_) => {
-                    self.forget().await;
+                    self.forget();
                 }
             }
         }
     }
 
     pub(crate) async fn close(&self) {
-        if let Some((c, _)) = self.state.lock().await.take() {
+        let taken = self.state.write().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some((c, _)) = taken {
             let _ = c.close(200, "bye".into()).await;
         }
     }
