@@ -125,6 +125,14 @@ fn seed_examples() -> Vec<Value> {
     out
 }
 
+/// The first seed example of a routing key.
+fn example(key: &str) -> Value {
+    seed_examples()
+        .into_iter()
+        .find(|e| e["event_type"] == key)
+        .expect("the seed has an example of the key")
+}
+
 async fn apply_seed(v: &Vhost) -> Arc<Schemas> {
     let schemas = seed_schemas();
     evreg_bus::topology::apply(&v.broker(), schemas.plan())
@@ -447,10 +455,7 @@ async fn invalid_and_unroutable_events_are_refused_and_nothing_is_sent() {
     };
     let schemas = apply_seed(&v).await;
     let publisher = Publisher::new(v.broker(), schemas.clone());
-    let mut bad = seed_examples()
-        .into_iter()
-        .find(|e| e["event_type"] == "auth.user.created")
-        .expect("example");
+    let mut bad = example("auth.user.created");
     bad["payload"]["email"] = json!(42);
     let err = publisher.publish_json(bad).await.expect_err("invalid");
     assert!(matches!(err, BusError::Invalid(_)), "{err}");
@@ -464,10 +469,7 @@ async fn invalid_and_unroutable_events_are_refused_and_nothing_is_sent() {
             "/api/bindings/{vs}/e/auth.events/q/audit.all.events/%23"
         ))
         .expect("unbind");
-    let role = seed_examples()
-        .into_iter()
-        .find(|e| e["event_type"] == "auth.role.updated")
-        .expect("example");
+    let role = example("auth.role.updated");
     let err = publisher.publish_json(role).await.expect_err("unroutable");
     assert!(matches!(err, BusError::Unroutable { .. }), "{err}");
     publisher.close().await;
@@ -500,10 +502,7 @@ async fn a_failing_handler_is_retried_with_backoff_then_dead_lettered_and_replay
     };
     let schemas = apply_seed(&v).await;
     let publisher = Publisher::new(v.broker(), schemas.clone());
-    let event = seed_examples()
-        .into_iter()
-        .find(|e| e["event_type"] == "auth.user.deactivated")
-        .expect("example");
+    let event = example("auth.user.deactivated");
     let key = event["event_type"].as_str().expect("key").to_owned();
     publisher.publish_json(event).await.expect("publish");
     // Not JSON, straight onto the exchange: dead-lettered at once as invalid.
@@ -709,12 +708,7 @@ async fn a_consumer_reconnects_after_its_connection_is_closed_and_tail_watches_w
     };
     let schemas = apply_seed(&v).await;
     let publisher = Publisher::new(v.broker(), schemas.clone());
-    let event = || {
-        seed_examples()
-            .into_iter()
-            .find(|e| e["event_type"] == "auth.user.updated")
-            .expect("example")
-    };
+    let event = || example("auth.user.updated");
     // tail sees what reaches catalog.auth.events without taking it.
     let tailed: Arc<Mutex<Vec<String>>> = Arc::default();
     let t = tailed.clone();
