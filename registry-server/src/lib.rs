@@ -296,7 +296,7 @@ fn valid_subject(subject: &str) -> Result<(), ApiError> {
 
 /// The URI a subject's version is known by inside schema sets; references
 /// resolve relative to it. The subject is percent-encoded: any name makes a URI.
-/// The URI a stored version is known by (the base of its relative references).
+/// Public so the CLI's registry client names fetched versions the same way.
 pub fn version_uri(subject: &str, version: i64) -> String {
     let segment = path_segment(subject);
     format!("https://evreg.invalid/subjects/{segment}/versions/{version}/schema.json")
