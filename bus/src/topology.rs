@@ -186,6 +186,8 @@ pub struct Management {
     base: String,
     auth: Option<String>,
     shown: String,
+    /// One HTTP agent for every call (its connection pool is reused).
+    agent: ureq::Agent,
 }
 
 impl std::fmt::Debug for Management {
@@ -238,6 +240,12 @@ impl Management {
             base: format!("http://{host}"),
             auth,
             shown,
+            agent: ureq::Agent::new_with_config(
+                ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(std::time::Duration::from_secs(10)))
+                    .build(),
+            ),
         })
     }
 
@@ -248,12 +256,7 @@ impl Management {
         body: Option<&serde_json::Value>,
     ) -> Result<serde_json::Value> {
         let url = format!("{}{path}", self.base);
-        let agent = ureq::Agent::new_with_config(
-            ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .timeout_global(Some(std::time::Duration::from_secs(10)))
-                .build(),
-        );
+        let agent = &self.agent;
         let auth = self
             .auth
             .as_ref()

@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use crate::config::{QueueType, RegistryConfig, Retry};
-use crate::routing::topic_match;
 
 /// Header: which attempt this delivery is (1 for the first), set by evreg.
 pub const ATTEMPT_HEADER: &str = "x-evreg-attempt";
@@ -394,22 +393,13 @@ impl Plan {
                 });
             }
         }
-        let produced: Vec<&str> = config
-            .services
-            .iter()
-            .flat_map(|s| s.produces.iter().map(|k| k.as_str()))
-            .collect();
+        let produced: Vec<&crate::RoutingKey> =
+            config.services.iter().flat_map(|s| &s.produces).collect();
         for (i, s) in config.services.iter().enumerate() {
             for (j, q) in s.consumes.iter().enumerate() {
-                let reached = config.bindings.iter().any(|b| {
-                    b.queue == *q
-                        && produced.iter().any(|k| {
-                            b.pattern.matches(k)
-                                && config
-                                    .exchange_of(&crate::RoutingKey::new(k).expect("parsed key"))
-                                    == Some(b.exchange.as_str())
-                        })
-                });
+                let reached = produced
+                    .iter()
+                    .any(|k| config.routes(k).iter().any(|r| r.queue == q.as_str()));
                 if !reached && !produced.is_empty() {
                     out.push(Problem {
                         severity: Severity::Warning,
@@ -463,14 +453,6 @@ impl Plan {
             "queues": queues,
             "bindings": bindings,
         })
-    }
-
-    /// The routing keys among `keys` that reach `queue` through the plan's bindings.
-    pub fn keys_reaching<'a>(&self, queue: &str, keys: &[&'a str]) -> Vec<&'a str> {
-        keys.iter()
-            .copied()
-            .filter(|k| self.bindings_to(queue).any(|b| topic_match(&b.pattern, k)))
-            .collect()
     }
 }
 
