@@ -111,6 +111,25 @@ impl Schemas {
         })
     }
 
+    /// Like [`Schemas::new`], with the payloads taken from a registry
+    /// instead of the catalog's own: every live version of every routing-key
+    /// subject, with its references, fetched once now (blocking; call it
+    /// before the runtime starts or in `spawn_blocking`). The registry going
+    /// away afterwards does not stop publishing or consuming. The catalog
+    /// still gives the envelope and `evreg.toml`.
+    pub fn from_registry(
+        mut catalog: Catalog,
+        registry: &str,
+        token: Option<String>,
+    ) -> Result<Schemas> {
+        let client =
+            evreg_api::Registry::new(registry, token).map_err(|e| BusError::Config(e.0))?;
+        catalog.payloads = client
+            .routing_key_versions()
+            .map_err(|e| BusError::Config(e.0))?;
+        Schemas::new(catalog)
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }

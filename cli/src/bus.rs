@@ -167,43 +167,14 @@ struct Bus {
     schemas: Arc<Schemas>,
 }
 
-/// The catalog: the directory's, or with --registry every live version the registry holds for a routing key.
-fn catalog(a: &BusArgs, dir: &SchemaDir) -> Result<Catalog> {
-    let mut catalog = Catalog::from_schema_dir(dir);
-    let Some(url) = &a.registry else {
-        return Ok(catalog);
-    };
-    let registry = crate::remote::Registry::new(url, crate::remote::token(&a.token))?;
-    let listed = registry.get("/subjects")?;
-    if !listed.ok() {
-        bail!("GET {url}/subjects: {}", listed.message());
-    }
-    catalog.payloads.clear();
-    for subject in listed
-        .body
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
-        if subject.parse::<evreg_core::RoutingKey>().is_err() {
-            continue;
-        }
-        for v in registry.versions(subject)? {
-            let set = registry.version_set(subject, v)?;
-            catalog.payloads.insert((subject.to_owned(), v as u32), set);
-        }
-    }
-    if catalog.payloads.is_empty() {
-        bail!("{url}: the registry holds no routing-key subjects");
-    }
-    Ok(catalog)
-}
-
 fn connect(a: &BusArgs) -> Result<Bus> {
     let dir = load_dir(&a.dir, &a.roots)?;
     let broker = Broker::new(&a.amqp, dir.config.vhost.as_deref())?;
-    let schemas = Schemas::new(catalog(a, &dir)?)?;
+    let catalog = Catalog::from_schema_dir(&dir);
+    let schemas = match &a.registry {
+        None => Schemas::new(catalog)?,
+        Some(url) => Schemas::from_registry(catalog, url, crate::remote::token(&a.token))?,
+    };
     Ok(Bus {
         broker,
         schemas: Arc::new(schemas),

@@ -220,14 +220,14 @@ fn check_against(
         // Published (in any version of the subject, whatever its number) and unchanged?
         // Shared files first: a version names them by the registry's versions.
         let mut found: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
-        let mut body = Value::Null;
+        let mut body = None;
         let mut missing = None;
         for doc in registry_documents(&Disk, &layout.root, &layout.roots, set)
             .map_err(|e| anyhow!("{e}"))?
         {
             let this = schema_body(&doc, &found);
             let Some(shared) = &doc.subject else {
-                body = this;
+                body = Some(this);
                 continue;
             };
             let answer = registry.post(&format!("/subjects/{}", segment(shared)), &this)?;
@@ -241,6 +241,7 @@ fn check_against(
                 }
             }
         }
+        let body = body.ok_or_else(|| anyhow!("{file}: no document to register"))?;
         let published = missing.is_none()
             && registry
                 .post(&format!("/subjects/{}", segment(key)), &body)?
@@ -250,7 +251,7 @@ fn check_against(
         }
         if number <= latest {
             if held.contains(&number) {
-                let (id, _) = registry.version(key, number)?;
+                let id = registry.version(key, number)?.id;
                 problems.push(Problem {
                     file,
                     line: 1,

@@ -28,21 +28,17 @@ pub struct PullArgs {
     token: Option<String>,
 }
 
+/// One version's id and schema, as pulled.
+fn fetch(registry: &Registry, subject: &str, version: u64) -> Result<(u64, serde_json::Value)> {
+    let v = registry.version(subject, version)?;
+    let schema = serde_json::from_str(&v.schema)
+        .map_err(|e| anyhow!("{subject} v{version}: the registry's schema is not JSON: {e}"))?;
+    Ok((u64::try_from(v.id)?, schema))
+}
+
 pub fn run(a: &PullArgs, out: &mut dyn Write) -> Result<i32> {
     let registry = Registry::new(&a.registry, token(&a.token))?;
-    let listed = registry.get("/subjects")?;
-    if !listed.ok() {
-        return Err(anyhow!("GET /subjects: {}", listed.message()));
-    }
-    let subjects: Vec<String> = listed
-        .body
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let subjects = registry.subjects()?;
     let mut lock = Vec::new();
     let (mut keys, mut skipped) = (0, Vec::new());
     for subject in subjects.iter().filter(|s| s.starts_with(&a.subject_prefix)) {
@@ -58,7 +54,7 @@ pub fn run(a: &PullArgs, out: &mut dyn Write) -> Result<i32> {
             let Some(version) = registry.versions(subject)?.into_iter().max() else {
                 continue;
             };
-            let (id, schema) = registry.version(subject, version)?;
+            let (id, schema) = fetch(&registry, subject, version)?;
             let text = format!("{}\n", serde_json::to_string_pretty(&schema)?);
             write_if_changed(&a.out.join(subject), &text).map_err(|e| anyhow!("{e}"))?;
             lock.push(LockEntry {
@@ -71,7 +67,7 @@ pub fn run(a: &PullArgs, out: &mut dyn Write) -> Result<i32> {
         }
         keys += 1;
         for version in registry.versions(subject)? {
-            let (id, schema) = registry.version(subject, version)?;
+            let (id, schema) = fetch(&registry, subject, version)?;
             let text = format!("{}\n", serde_json::to_string_pretty(&schema)?);
             let path = a.out.join(subject).join(format!("v{version}.json"));
             write_if_changed(&path, &text).map_err(|e| anyhow!("{e}"))?;

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
 use evreg_core::layout::{SchemaDir, registry_documents};
-use serde_json::Value;
 
 use crate::exit;
 use crate::load::Disk;
@@ -112,7 +111,7 @@ pub fn run(a: &PushArgs, out: &mut dyn Write) -> Result<i32> {
     Ok(if refused > 0 { exit::PROBLEM } else { exit::OK })
 }
 
-fn push_one(registry: &Registry, key: &str, body: &Value) -> Result<Outcome> {
+fn push_one(registry: &Registry, key: &str, body: &evreg_api::SchemaRequest) -> Result<Outcome> {
     let found = registry.post(&format!("/subjects/{}", segment(key)), body)?;
     if found.ok() {
         return Ok(Outcome::Unchanged(

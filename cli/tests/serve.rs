@@ -2,53 +2,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-/// A running `evreg serve`; killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(db: &str, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_evreg"))
-            .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start evreg serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let url = loop {
-            let line = lines
-                .next()
-                .expect("evreg serve exited before listening")
-                .expect("read stdout");
-            if let Some(addr) = line.strip_prefix("evreg registry listening on ") {
-                break addr.trim().to_owned();
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, url }
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill(); // SIGKILL: no shutdown, no flush
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
+mod common;
+use common::Server;
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -872,4 +832,58 @@ fn publish_validates_against_the_registrys_schemas() {
         "{out}"
     );
     api.delete_vhost(&vhost);
+}
+
+/// `Schemas::from_registry`: the bus library takes every routing key's
+/// versions from a registry once, and keeps validating after it is gone.
+#[test]
+fn bus_schemas_come_from_a_registry_and_outlive_it() {
+    use evreg_bus::{Catalog, Schemas};
+    use evreg_core::layout::SchemaDir;
+    let dir = temp("registry-schemas");
+    let seed = seed();
+    let server = Server::start(
+        &format!("sqlite://{}", dir.join("r.db").display()),
+        &["--import", seed.to_str().expect("utf-8")],
+    );
+    let bare = dir.join("bare");
+    std::fs::create_dir_all(&bare).expect("dir");
+    for f in ["evreg.toml", "envelope.json"] {
+        std::fs::copy(seed.join(f), bare.join(f)).expect("copy");
+    }
+    let catalog = Catalog::from_schema_dir(
+        &SchemaDir::load(&evreg_codegen::Disk, &bare).expect("bare directory"),
+    );
+    assert!(catalog.payloads.is_empty(), "no schema on disk");
+    let schemas = Schemas::from_registry(catalog.clone(), &server.url, None).expect("fetched");
+    drop(server);
+
+    let read = |p: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(seed.join(p)).expect("example"))
+            .expect("JSON")
+    };
+    let v2 = read("auth.user.created/examples/v2-with-phone.json");
+    let subject = schemas
+        .check(&v2)
+        .expect("the registry's v2 accepts its example");
+    assert_eq!(
+        (subject.routing_key.as_str(), subject.version),
+        ("auth.user.created", 2)
+    );
+    let mut bad = v2.clone();
+    bad["payload"]["email"] = json!(42);
+    let err = schemas.check(&bad).expect_err("a number is no email");
+    assert!(err.to_string().contains("/payload/email"), "{err}");
+
+    // The registry is gone: a new source fails at once, naming it.
+    let gone = format!("http://127.0.0.1:{}", free_port());
+    let err = Schemas::from_registry(catalog, &gone, None).expect_err("nothing listens");
+    assert!(err.to_string().contains(&gone), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A port nothing listens on (bound, then released).
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
 }

@@ -13,6 +13,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// The longest routing key AMQP 0-9-1 allows (a short string).
 pub const MAX_ROUTING_KEY_BYTES: usize = 255;
 
+/// The most `#` words a binding key may have on RabbitMQ 4.3.5 and later.
+pub const MAX_HASH_WORDS: usize = 2;
+
 /// Why a routing key or binding pattern was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RoutingError {
@@ -24,8 +27,6 @@ pub enum RoutingError {
         "routing key word {index} ({word:?}) must be lower-case letters, digits or `_`, and not empty"
     )]
     BadWord { index: usize, word: String },
-    #[error("binding pattern has {0} `#` words; RabbitMQ accepts at most two")]
-    TooManyHashes(usize),
     #[error("binding pattern is {0} bytes long; at most 255 are allowed")]
     PatternTooLong(usize),
 }
@@ -113,17 +114,20 @@ enum PatternWord<'a> {
 }
 
 impl BindingPattern {
-    /// Accepts what RabbitMQ (4.3.5 and later) accepts as a topic binding key:
-    /// anything of at most 255 bytes with no more than two `#` words.
+    /// Accepts what every RabbitMQ accepts as a topic binding key: anything of
+    /// at most 255 bytes. RabbitMQ 4.3.5 and later also refuse more than two
+    /// `#` words; older brokers take them, so that is a warning of the
+    /// topology file's (see [`BindingPattern::hash_words`]), not a refusal here.
     pub fn new(pattern: &str) -> Result<Self, RoutingError> {
         if pattern.len() > MAX_ROUTING_KEY_BYTES {
             return Err(RoutingError::PatternTooLong(pattern.len()));
         }
-        let hashes = words(pattern).filter(|w| *w == "#").count();
-        if hashes > 2 {
-            return Err(RoutingError::TooManyHashes(hashes));
-        }
         Ok(BindingPattern(pattern.to_owned()))
+    }
+
+    /// How many `#` words the pattern has; RabbitMQ 4.3.5 and later refuse more than [`MAX_HASH_WORDS`].
+    pub fn hash_words(&self) -> usize {
+        words(&self.0).filter(|w| *w == "#").count()
     }
 
     pub fn as_str(&self) -> &str {
@@ -277,9 +281,12 @@ mod tests {
     fn binding_validation() {
         assert!(BindingPattern::new("#.a.#").is_ok());
         assert!(BindingPattern::new("##.##.##").is_ok());
+        let three = BindingPattern::new("#.#.#").expect("older brokers accept three `#`");
+        assert_eq!(three.hash_words(), 3);
+        assert!(three.matches("a.b.c") && three.matches(""));
         assert_eq!(
-            BindingPattern::new("#.#.#"),
-            Err(RoutingError::TooManyHashes(3))
+            BindingPattern::new(&"a".repeat(256)),
+            Err(RoutingError::PatternTooLong(256))
         );
     }
 }

@@ -392,6 +392,16 @@ impl Plan {
                     ),
                 });
             }
+            let hashes = b.pattern.hash_words();
+            if hashes > crate::routing::MAX_HASH_WORDS {
+                out.push(Problem {
+                    severity: Severity::Warning,
+                    field: format!("bindings[{i}].pattern"),
+                    message: format!(
+                        "{p:?} has {hashes} `#` words; RabbitMQ 4.3.5 and later refuse more than two"
+                    ),
+                });
+            }
         }
         let produced: Vec<&crate::RoutingKey> =
             config.services.iter().flat_map(|s| &s.produces).collect();
@@ -530,6 +540,13 @@ pub fn drift_from_management(
                         what: format!("durable is {durable}, the file says {}", e.durable),
                     });
                 }
+                if let Some(what) = policy_drift(o) {
+                    out.push(Drift::Different {
+                        kind: "exchange",
+                        name: e.name.clone(),
+                        what,
+                    });
+                }
             }
         }
     }
@@ -561,7 +578,10 @@ pub fn drift_from_management(
         if let Some(t) = o.get("type").and_then(Value::as_str) {
             have.entry("x-queue-type".into()).or_insert(s(t));
         }
-        for d in argument_drift(&q.arguments, &have) {
+        for d in argument_drift(&q.arguments, &have)
+            .into_iter()
+            .chain(policy_drift(o))
+        {
             out.push(Drift::Different {
                 kind: "queue",
                 name: q.name.clone(),
@@ -600,6 +620,34 @@ pub fn drift_from_management(
         }
     }
     out
+}
+
+/// A policy (or operator policy) the broker applies to an object: the file
+/// declares none, and a policy's `dead-letter-exchange`, `message-ttl` or
+/// `delivery-limit` changes what a queue does as much as an argument would.
+fn policy_drift(object: &Value) -> Option<String> {
+    let name = |k: &str| {
+        object
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+    };
+    let names: Vec<String> = [("policy", "policy"), ("operator_policy", "operator policy")]
+        .into_iter()
+        .filter_map(|(k, label)| Some(format!("{label} {:?}", name(k)?)))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let applied = object
+        .get("effective_policy_definition")
+        .filter(|d| d.as_object().is_some_and(|m| !m.is_empty()))
+        .map(|d| format!(" applies {d}"))
+        .unwrap_or_else(|| " applies".to_owned());
+    Some(format!(
+        "{}{applied}; the file declares no policy",
+        names.join(" and ")
+    ))
 }
 
 /// The differences between the arguments the plan declares and those a queue has.
@@ -710,12 +758,14 @@ consumes = ["catalog.auth.events"]
         let mut c = seed_like();
         c.queues[1].dead_letter_queue = Some("catalog.auth.events".into());
         c.bindings[0].pattern = crate::BindingPattern::new("auth..user").expect("pattern");
+        c.bindings[1].pattern = crate::BindingPattern::new("#.#.#").expect("pattern");
         let problems: Vec<String> = Plan::problems(&c).iter().map(|p| p.to_string()).collect();
         assert_eq!(
             problems,
             [
                 "error: queues[1].dead_letter_queue: dead-letter queue \"catalog.auth.events\" is also a work queue (queues[0].name); dead letters would be consumed as events",
                 "warning: bindings[0].pattern: \"auth..user\" has an empty word (a leading, trailing or doubled `.`); it matches only keys with the same empty word",
+                "warning: bindings[1].pattern: \"#.#.#\" has 3 `#` words; RabbitMQ 4.3.5 and later refuse more than two",
                 "warning: services[1].consumes[0]: service \"catalog\" consumes \"catalog.auth.events\", but no binding of that queue matches a routing key any service produces",
             ]
         );
@@ -735,6 +785,8 @@ consumes = ["catalog.auth.events"]
         bs2.as_array_mut().expect("array").push(json!({"source": "auth.events",
             "destination": "catalog.auth.events", "destination_type": "queue", "routing_key": "auth.#"}));
         bs2.as_array_mut().expect("array").remove(0);
+        qs2[1]["policy"] = json!("ttl");
+        qs2[1]["effective_policy_definition"] = json!({"message-ttl": 1000});
         let drift: Vec<String> = drift_from_management(&plan, ex, &qs2, &bs2)
             .iter()
             .map(|d| d.to_string())
@@ -744,6 +796,7 @@ consumes = ["catalog.auth.events"]
             [
                 "different queue catalog.auth.events: argument x-delivery-limit is 20, the file says 3",
                 "missing queue catalog.auth.events.dlq",
+                "different queue catalog.auth.events.retry.2000ms: policy \"ttl\" applies {\"message-ttl\":1000}; the file declares no policy",
                 "missing binding auth.events -> catalog.auth.events (\"auth.user.*\")",
                 "extra binding auth.events -> catalog.auth.events (\"auth.#\")",
             ]

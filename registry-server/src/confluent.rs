@@ -11,13 +11,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::Grant;
-use crate::store::{Reference, VersionId};
+use crate::store::VersionId;
 use crate::{ApiError, AppState, Cached, Shared};
+use evreg_api::{Registered, SchemaById, SchemaRequest, SchemaVersion};
 
 /// Confluent's media type, which its clients send and accept.
 pub const MEDIA_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
-pub fn json_response(v: Value) -> Response {
+pub fn json_response(v: impl serde::Serialize) -> Response {
     let mut r = axum::Json(v).into_response();
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE));
@@ -191,13 +192,6 @@ async fn content_of(s: &AppState, id: i64) -> Result<Arc<crate::Content>, ApiErr
         .ok_or(ApiError::SchemaNotFound(id as u64))
 }
 
-fn with_references(mut v: Value, refs: &[Reference]) -> Value {
-    if !refs.is_empty() {
-        v["references"] = json!(refs);
-    }
-    v
-}
-
 pub async fn get_version(
     State(s): State<Shared>,
     P((subject, version)): P<(String, String)>,
@@ -206,16 +200,7 @@ pub async fn get_version(
     let versions = versions_of(&s, &subject, flag(&q.deleted)).await?;
     let v = pick(&versions, &version)?;
     let c = content_of(&s, v.id).await?;
-    Ok(json_response(with_references(
-        json!({
-            "subject": subject,
-            "version": v.version,
-            "id": v.id,
-            "schemaType": "JSON",
-            "schema": &*c.schema,
-        }),
-        &c.references,
-    )))
+    Ok(json_response(schema_version(&subject, &v, &c)))
 }
 
 pub async fn get_version_schema(
@@ -285,10 +270,11 @@ pub async fn get_schema(
     P(id): P<String>,
 ) -> Result<Response, ApiError> {
     let c = readable(&s, &grant, parse_id(&id)?).await?;
-    Ok(json_response(with_references(
-        json!({"schema": &*c.schema, "schemaType": "JSON"}),
-        &c.references,
-    )))
+    Ok(json_response(SchemaById {
+        schema: c.schema.to_string(),
+        schema_type: "JSON".into(),
+        references: c.references.clone(),
+    }))
 }
 
 pub async fn get_schema_raw(
@@ -342,62 +328,52 @@ pub async fn get_schema_subjects(
     Ok(json_response(json!(subjects)))
 }
 
-/// The register and lookup request; unknown fields are ignored, as Confluent does.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SchemaRequest {
-    schema: String,
-    #[serde(default)]
-    schema_type: Option<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    references: Vec<Reference>,
-    /// IMPORT mode only.
-    #[serde(default)]
-    id: Option<i64>,
-    #[serde(default)]
-    version: Option<i64>,
-}
-
-/// `"references": null` reads as no references, as Jackson does.
-fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Reference>, D::Error> {
-    Ok(Option::<Vec<Reference>>::deserialize(d)?.unwrap_or_default())
-}
-
-impl SchemaRequest {
-    /// A token limited to subject prefixes may name only its own subjects in `references`.
-    fn references_allowed(&self, grant: &MaybeGrant) -> Result<(), ApiError> {
-        match self
-            .references
-            .iter()
-            .find(|r| !crate::auth::may_see(grant.as_ref().map(|g| &g.0), &r.subject))
-        {
-            Some(r) => Err(ApiError::Forbidden(format!(
-                "This token may not reference subject {:?}",
-                r.subject
-            ))),
-            None => Ok(()),
-        }
+/// The register and lookup request, checked: JSON only, references well formed.
+fn read_schema_request(body: &Body) -> Result<SchemaRequest, ApiError> {
+    let req: SchemaRequest = body.parse()?;
+    if let Some(t) = req
+        .schema_type
+        .as_deref()
+        .filter(|t| !t.eq_ignore_ascii_case("JSON"))
+    {
+        return Err(ApiError::InvalidSchema(format!(
+            "schemaType {t:?} is not supported; evreg stores JSON schemas"
+        )));
     }
-
-    fn read(body: &Body) -> Result<SchemaRequest, ApiError> {
-        let req: SchemaRequest = body.parse()?;
-        if let Some(t) = req
-            .schema_type
-            .as_deref()
-            .filter(|t| !t.eq_ignore_ascii_case("JSON"))
-        {
+    for (i, r) in req.references.iter().enumerate() {
+        if r.name.is_empty() || r.subject.is_empty() || r.version < 1 {
             return Err(ApiError::InvalidSchema(format!(
-                "schemaType {t:?} is not supported; evreg stores JSON schemas"
+                "references[{i}]: name and subject must be non-empty and version at least 1"
             )));
         }
-        for (i, r) in req.references.iter().enumerate() {
-            if r.name.is_empty() || r.subject.is_empty() || r.version < 1 {
-                return Err(ApiError::InvalidSchema(format!(
-                    "references[{i}]: name and subject must be non-empty and version at least 1"
-                )));
-            }
-        }
-        Ok(req)
+    }
+    Ok(req)
+}
+
+/// A token limited to subject prefixes may name only its own subjects in `references`.
+fn references_allowed(req: &SchemaRequest, grant: &MaybeGrant) -> Result<(), ApiError> {
+    match req
+        .references
+        .iter()
+        .find(|r| !crate::auth::may_see(grant.as_ref().map(|g| &g.0), &r.subject))
+    {
+        Some(r) => Err(ApiError::Forbidden(format!(
+            "This token may not reference subject {:?}",
+            r.subject
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// One version as the API answers it.
+fn schema_version(subject: &str, v: &VersionId, c: &crate::Content) -> SchemaVersion {
+    SchemaVersion {
+        subject: subject.to_owned(),
+        version: v.version,
+        id: v.id,
+        schema_type: "JSON".into(),
+        schema: c.schema.to_string(),
+        references: c.references.clone(),
     }
 }
 
@@ -407,9 +383,9 @@ pub async fn register(
     P(subject): P<String>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let req = SchemaRequest::read(&body)?;
+    let req = read_schema_request(&body)?;
     // A reference pins the version it names (it cannot be deleted after), so it needs the same reach as a write.
-    req.references_allowed(&grant)?;
+    references_allowed(&req, &grant)?;
     let new = s.candidate(&subject, &req.schema, req.references).await?;
     // Like Confluent, a negative or zero id or version means "not given".
     let (id, version) = (req.id.filter(|i| *i > 0), req.version.filter(|v| *v > 0));
@@ -420,7 +396,10 @@ pub async fn register(
     let r = tokio::spawn(async move { state.register(&subject, new, explicit).await })
         .await
         .map_err(|e| ApiError::Internal(format!("registration task: {e}")))??;
-    Ok(json_response(json!({"id": r.id, "version": r.version})))
+    Ok(json_response(Registered {
+        id: r.id,
+        version: Some(r.version),
+    }))
 }
 
 /// `POST /subjects/{s}`: is this schema already registered under the subject?
@@ -431,24 +410,15 @@ pub async fn lookup(
     q: Flags,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let req = SchemaRequest::read(&body)?;
-    req.references_allowed(&grant)?;
+    let req = read_schema_request(&body)?;
+    references_allowed(&req, &grant)?;
     let new = s.candidate(&subject, &req.schema, req.references).await?;
     let wanted = crate::Content::new(new.set.document(0), new.references);
     let versions = versions_of(&s, &subject, flag(&q.deleted)).await?;
     for v in versions.iter() {
         let c = content_of(&s, v.id).await?;
         if c.hash == wanted.hash {
-            return Ok(json_response(with_references(
-                json!({
-                    "subject": subject,
-                    "id": v.id,
-                    "version": v.version,
-                    "schemaType": "JSON",
-                    "schema": &*c.schema,
-                }),
-                &c.references,
-            )));
+            return Ok(json_response(schema_version(&subject, v, &c)));
         }
     }
     Err(ApiError::SchemaNotFoundInSubject)
@@ -463,8 +433,8 @@ async fn compatibility(
     body: &Body,
     verbose: bool,
 ) -> Result<Response, ApiError> {
-    let req = SchemaRequest::read(body)?;
-    req.references_allowed(grant)?;
+    let req = read_schema_request(body)?;
+    references_allowed(&req, grant)?;
     let candidate = s.candidate(subject, &req.schema, req.references).await?;
     let versions = s.versions(subject).await?;
     let (mode, policy) = s.effective_config(subject).await?;

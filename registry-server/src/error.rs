@@ -111,7 +111,10 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(detail) => tracing::error!(%detail, "database unreachable"),
             _ => {}
         }
-        let mut body = json!({"error_code": code, "message": self.to_string()});
+        let mut body = json!(evreg_api::ErrorBody {
+            error_code: code,
+            message: self.to_string(),
+        });
         if let ApiError::Incompatible(_, report) = &self {
             body["evreg"] = report.clone();
         }

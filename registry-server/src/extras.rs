@@ -29,11 +29,22 @@ pub struct Compiled {
     small: bool,
 }
 
+impl Compiled {
+    /// The message's issues as the API writes them (`[]` when valid).
+    pub(crate) fn issues(&self, message: &Value) -> Value {
+        if self.validator.is_valid(message) {
+            json!([])
+        } else {
+            json!(issues_json(&self.validator, message))
+        }
+    }
+}
+
 /// Expanded size below which validation runs inline.
 const INLINE_NODES: u64 = 20_000;
 
 /// Which schema a message names: its `event_type` and `event_version` ("v2" or 2).
-fn addressed(message: &Value) -> Result<(String, i64), Value> {
+pub(crate) fn addressed(message: &Value) -> Result<(String, i64), Value> {
     let issue = |path: &str, message: &str| json!([{"instancePath": path, "schemaPath": "", "message": message}]);
     let Some(obj) = message.as_object() else {
         return Err(issue("", "a message is a JSON object (the envelope)"));
@@ -56,7 +67,7 @@ fn addressed(message: &Value) -> Result<(String, i64), Value> {
 }
 
 /// Why a message's schema could not be found, as a message for the client.
-enum Unroutable {
+pub(crate) enum Unroutable {
     NoSubject(String),
     NoVersion(String, i64),
 }
@@ -71,7 +82,7 @@ impl From<Unroutable> for ApiError {
 }
 
 impl Unroutable {
-    fn issues(&self) -> Value {
+    pub(crate) fn issues(&self) -> Value {
         let message = match self {
             Unroutable::NoSubject(s) => format!("no subject {s:?} is registered"),
             Unroutable::NoVersion(s, v) => format!("subject {s:?} has no live version {v}"),
@@ -84,7 +95,7 @@ impl AppState {
     /// The validator of a whole message of (subject, version): the envelope
     /// with the payload schema in it when an envelope is configured, else the
     /// payload schema alone (applied to `/payload`).
-    async fn validator(
+    pub(crate) async fn validator(
         &self,
         subject: &str,
         version: i64,

@@ -26,10 +26,12 @@ mod error;
 mod extras;
 pub mod metrics;
 pub mod store;
+pub mod ui;
 
 pub use auth::{Role, Tokens};
 pub use error::ApiError;
-pub use store::{Content, Reference, Store};
+pub use evreg_api::{Reference, path_segment, version_uri};
+pub use store::{Content, Store};
 
 use cache::Cache;
 use store::VersionId;
@@ -78,6 +80,8 @@ pub struct AppState {
     pub limits: Limits,
     cache: Arc<Cache>,
     validators: Arc<extras::Validators>,
+    /// The web UI's signed-in browsers.
+    pub sessions: Arc<ui::Sessions>,
     pub metrics: Arc<metrics::Metrics>,
 }
 
@@ -99,6 +103,7 @@ impl AppState {
             limits,
             cache: Arc::new(Cache::new(limits.version_ttl)),
             validators: Arc::default(),
+            sessions: Arc::default(),
             metrics: Arc::default(),
         }
     }
@@ -207,6 +212,7 @@ pub fn app(state: AppState) -> Router {
         .route("/openapi.json", get(extras::openapi))
         .route("/metrics", get(extras::metrics))
         .route("/healthz", get(extras::healthz))
+        .merge(ui::routes(shared.clone()))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::RouteNotFound })
         .layer(axum::middleware::from_fn_with_state(
@@ -292,19 +298,6 @@ fn valid_subject(subject: &str) -> Result<(), ApiError> {
         return Err(ApiError::InvalidSubject(subject.chars().take(80).collect()));
     }
     Ok(())
-}
-
-/// The URI a subject's version is known by inside schema sets; references
-/// resolve relative to it. The subject is percent-encoded: any name makes a URI.
-/// Public so the CLI's registry client names fetched versions the same way.
-pub fn version_uri(subject: &str, version: i64) -> String {
-    let segment = path_segment(subject);
-    format!("https://evreg.invalid/subjects/{segment}/versions/{version}/schema.json")
-}
-
-/// `s` percent-encoded as one URL path segment (RFC 3986 unreserved characters kept).
-pub fn path_segment(s: &str) -> String {
-    evreg_core::schema::percent_encode(s, b"")
 }
 
 /// Parses a schema text as a schema set rooted at `uri` (its references not added yet).

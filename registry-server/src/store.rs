@@ -10,7 +10,6 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
@@ -41,14 +40,7 @@ macro_rules! on {
     };
 }
 
-/// A reference from a schema to a version of another subject: `name` is how
-/// the schema's `$ref`s spell it (Confluent's `references`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Reference {
-    pub name: String,
-    pub subject: String,
-    pub version: i64,
-}
+pub use evreg_api::Reference;
 
 /// Stored content: the schema text as first registered (compact JSON, key
 /// order kept, as Confluent returns it), its references, and the hash that
@@ -84,6 +76,15 @@ impl Content {
 
 /// One version of a subject: its number, schema id and deletion state
 /// (0 live, 1 soft-deleted).
+/// A subject in a listing: its latest live version and that version's schema id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectSummary {
+    pub subject: String,
+    pub latest: i64,
+    pub id: i64,
+    pub versions: i64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VersionId {
     pub version: i64,
@@ -320,6 +321,42 @@ impl Store {
         on!(&self.db, p => {
             let rows = sqlx::query(REFERENCED_BY).bind(subject).bind(version).fetch_all(p).await?;
             Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
+    }
+
+    /// Every subject with a live version: its latest version, that version's
+    /// schema id and how many live versions it has, in one query (the UI's
+    /// subject list must not ask once per subject).
+    pub async fn latest_versions(&self) -> Result<Vec<SubjectSummary>, sqlx::Error> {
+        let sql = "SELECT v.subject, v.version, v.schema_id, n.versions FROM subject_versions v \
+                   JOIN (SELECT subject, MAX(version) AS latest, COUNT(*) AS versions \
+                         FROM subject_versions WHERE deleted = 0 GROUP BY subject) n \
+                   ON n.subject = v.subject AND n.latest = v.version ORDER BY v.subject";
+        on!(&self.db, p => {
+            let rows = sqlx::query(sql).fetch_all(p).await?;
+            Ok(rows.iter().map(|r| SubjectSummary {
+                subject: r.get(0),
+                latest: r.get(1),
+                id: r.get(2),
+                versions: r.get(3),
+            }).collect())
+        })
+    }
+
+    /// Every compatibility setting: (subject, compatibility, policy); `""` is the global one.
+    pub async fn configs(&self) -> Result<Vec<(String, String, Option<String>)>, sqlx::Error> {
+        let sql = "SELECT subject, compatibility, policy FROM config ORDER BY subject";
+        on!(&self.db, p => {
+            let rows = sqlx::query(sql).fetch_all(p).await?;
+            Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+        })
+    }
+
+    /// Every mode setting: (subject, mode); `""` is the global one.
+    pub async fn modes(&self) -> Result<Vec<(String, String)>, sqlx::Error> {
+        on!(&self.db, p => {
+            let rows = sqlx::query("SELECT subject, mode FROM modes ORDER BY subject").fetch_all(p).await?;
+            Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
         })
     }
 

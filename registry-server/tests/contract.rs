@@ -1,43 +1,12 @@
 //! The registry's contract suite: the HTTP API driven in-process through `oneshot`, on SQLite always and on PostgreSQL when EVREG_TEST_POSTGRES_URL is set.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use evreg_server::{AppState, app};
+use axum::http::StatusCode;
+use evreg_server::AppState;
 
 #[macro_use]
 mod support;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
-
-/// One request with the given headers and raw body; answers status, content type and body text.
-async fn send(
-    state: &AppState,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, &str)],
-    body: Vec<u8>,
-) -> (StatusCode, String, String) {
-    let mut req = Request::builder().method(method).uri(uri);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let req = req.body(Body::from(body)).expect("request");
-    let resp = app(state.clone()).oneshot(req).await.expect("response");
-    let status = resp.status();
-    let content_type = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-    (
-        status,
-        content_type,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )
-}
+use support::send;
 
 async fn call(
     state: &AppState,

@@ -2,7 +2,11 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use evreg_server::Store;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use evreg_server::{AppState, Store, app};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -140,4 +144,45 @@ macro_rules! contract {
             )*
         }
     };
+}
+
+/// One request with the given headers and raw body; answers status, headers and body text.
+pub async fn exchange(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req.body(Body::from(body)).expect("request");
+    let resp = app(state.clone()).oneshot(req).await.expect("response");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+/// One request with the given headers and raw body; answers status, content type and body text.
+pub async fn send(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (StatusCode, String, String) {
+    let (status, h, text) = exchange(state, method, uri, headers, body).await;
+    let content_type = h
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, content_type, text)
 }

@@ -214,13 +214,25 @@ fn topology_apply_is_idempotent_and_diff_finds_each_drift() {
         )
         .expect("bind");
 
+    // A policy is invisible to AMQP but changes the queue as an argument would.
+    v.api
+        .put(
+            &format!("/api/policies/{vs}/evreg-test-ttl"),
+            Some(
+                &json!({"pattern": "^audit\\.all\\.events$", "apply-to": "queues",
+                "definition": {"message-ttl": 60000}}),
+            ),
+        )
+        .expect("set a policy");
+
     let (code, out) = with(&["topology", "diff"], &m);
     assert_eq!(code, 1, "{out}");
     for want in [
         "different queue catalog.auth.events.dlq: argument x-queue-type is \"classic\", the file says \"quorum\"",
         "missing binding auth.events -> catalog.auth.events (\"auth.user.*\")",
         "extra binding auth.events -> catalog.auth.events (\"auth.#\")",
-        "3 difference(s)",
+        "different queue audit.all.events: policy \"evreg-test-ttl\" applies {\"message-ttl\":60000}; the file declares no policy",
+        "4 difference(s)",
     ] {
         assert!(out.contains(want), "{want}\n{out}");
     }
@@ -239,7 +251,7 @@ fn topology_apply_is_idempotent_and_diff_finds_each_drift() {
         "{out}"
     );
     let (_, out) = with(&["topology", "diff"], &m);
-    assert!(out.contains("3 difference(s)"), "{out}");
+    assert!(out.contains("4 difference(s)"), "{out}");
 }
 
 #[test]
