@@ -123,14 +123,13 @@ impl Sessions {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if map.len() >= MAX_SESSIONS {
             map.retain(|_, s| s.used.elapsed() <= IDLE);
-            if map.len() >= MAX_SESSIONS {
-                if let Some(oldest) = map
+            if map.len() >= MAX_SESSIONS
+                && let Some(oldest) = map
                     .iter()
                     .min_by_key(|(_, s)| s.used)
                     .map(|(k, _)| k.clone())
-                {
-                    map.remove(&oldest);
-                }
+            {
+                map.remove(&oldest);
             }
         }
         map.insert(
@@ -351,6 +350,8 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
 }
 
 /// The form body of a POST, as key/value pairs; a missing or wrong CSRF token is refused.
+// The error is the page to answer with at once; it is built only on that path.
+#[allow(clippy::result_large_err)]
 pub fn form(viewer: &Viewer, body: &[u8]) -> Result<HashMap<String, String>, Response> {
     let pairs: HashMap<String, String> = serde_urlencoded::from_bytes(body).map_err(|e| {
         error_page(

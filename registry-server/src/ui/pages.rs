@@ -34,6 +34,8 @@ fn api_error(viewer: &Viewer, e: ApiError) -> Response {
 }
 
 /// Refuses a subject the viewer's token may not see, as the API does.
+// The error is the page to answer with at once; it is built only on that path.
+#[allow(clippy::result_large_err)]
 fn visible(viewer: &Viewer, subject: &str) -> Result<(), Response> {
     if viewer.may_see(subject) {
         Ok(())
@@ -144,10 +146,10 @@ pub fn event_pointers(schema: &Value, prefix: &str) -> BTreeSet<String> {
             return;
         }
         let Some(o) = v.as_object() else { return };
-        if let Some(r) = o.get("$ref").and_then(Value::as_str) {
-            if let Some(target) = r.strip_prefix('#').and_then(|p| root.pointer(p)) {
-                walk(root, target, at, depth + 1, out);
-            }
+        if let Some(r) = o.get("$ref").and_then(Value::as_str)
+            && let Some(target) = r.strip_prefix('#').and_then(|p| root.pointer(p))
+        {
+            walk(root, target, at, depth + 1, out);
         }
         if let Some(props) = o.get("properties").and_then(Value::as_object) {
             for (k, child) in props {
@@ -975,10 +977,10 @@ pub async fn validate(
         for v in s.versions(&subject).await?.iter() {
             let mut m = message.clone();
             m["event_version"] = Value::String(format!("v{}", v.version));
-            if let Ok(c) = s.validator(&subject, v.version).await? {
-                if c.issues(&m).as_array().is_some_and(|a| a.is_empty()) {
-                    accepted.push(format!("<a href=\"{}/versions/{1}\">v{1}</a>", subject_href(&subject), v.version));
-                }
+            if let Ok(c) = s.validator(&subject, v.version).await?
+                && c.issues(&m).as_array().is_some_and(|a| a.is_empty())
+            {
+                accepted.push(format!("<a href=\"{}/versions/{1}\">v{1}</a>", subject_href(&subject), v.version));
             }
         }
         let _ = write!(
