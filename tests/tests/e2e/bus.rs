@@ -224,6 +224,20 @@ fn topology_apply_is_idempotent_and_diff_finds_each_drift() {
             ),
         )
         .expect("set a policy");
+    // The broker applies a policy to its queues asynchronously.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while v
+        .api
+        .get(&format!("/api/queues/{vs}/audit.all.events"))
+        .map(|q| q["policy"] != json!("evreg-test-ttl"))
+        .unwrap_or(true)
+    {
+        assert!(
+            std::time::Instant::now() < until,
+            "the policy never reached audit.all.events"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 
     let (code, out) = with(&["topology", "diff"], &m);
     assert_eq!(code, 1, "{out}");
