@@ -76,6 +76,16 @@ fn seed() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
 }
 
+/// A schema directory under `dir` with the seed's evreg.toml and envelope and no routing key's schema.
+fn topology_only(seed: &Path, dir: &Path) -> PathBuf {
+    let bare = dir.join("bare");
+    std::fs::create_dir_all(&bare).expect("dir");
+    for f in ["evreg.toml", "envelope.json"] {
+        std::fs::copy(seed.join(f), bare.join(f)).expect("copy");
+    }
+    bare
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for e in std::fs::read_dir(from).expect("read dir") {
@@ -800,11 +810,7 @@ fn publish_validates_against_the_registrys_schemas() {
         &["--import", seed.to_str().expect("utf-8")],
     );
     // Only the topology and the envelope: no routing key's schema is on disk.
-    let bare = dir.join("bare");
-    std::fs::create_dir_all(&bare).expect("dir");
-    for f in ["evreg.toml", "envelope.json"] {
-        std::fs::copy(seed.join(f), bare.join(f)).expect("copy");
-    }
+    let bare = topology_only(&seed, &dir);
     let bare_s = bare.to_str().expect("utf-8");
     let (code, out) = evreg(&["topology", "apply", "--amqp", &url, "--dir", bare_s]);
     assert_eq!(code, 0, "{out}");
@@ -846,11 +852,7 @@ fn bus_schemas_come_from_a_registry_and_outlive_it() {
         &format!("sqlite://{}", dir.join("r.db").display()),
         &["--import", seed.to_str().expect("utf-8")],
     );
-    let bare = dir.join("bare");
-    std::fs::create_dir_all(&bare).expect("dir");
-    for f in ["evreg.toml", "envelope.json"] {
-        std::fs::copy(seed.join(f), bare.join(f)).expect("copy");
-    }
+    let bare = topology_only(&seed, &dir);
     let catalog = Catalog::from_schema_dir(
         &SchemaDir::load(&evreg_codegen::Disk, &bare).expect("bare directory"),
     );

@@ -81,7 +81,8 @@ impl Browser {
         Some(b)
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+    /// One WebDriver command: its `value`, or why it failed (transport, or WebDriver's error).
+    fn request(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
         let url = if path == "/session" {
             format!("{}{path}", self.base)
         } else {
@@ -96,15 +97,21 @@ impl Browser {
                 .header("Content-Type", "application/json")
                 .send(body.unwrap_or(json!({})).to_string()),
         };
-        let mut resp = resp.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-        let text = resp.body_mut().read_to_string().expect("answer");
-        let v: Value = serde_json::from_str(&text).expect("WebDriver answers JSON");
-        assert!(
-            v["value"].get("error").is_none(),
-            "{method} {path}: {}",
-            v["value"]
-        );
-        v["value"].clone()
+        let mut resp = resp.map_err(|e| format!("{method} {url}: {e}"))?;
+        let text = resp
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
+        let v: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+        match v["value"].get("error") {
+            Some(_) => Err(format!("{method} {path}: {}", v["value"])),
+            None => Ok(v["value"].clone()),
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.request(method, path, body)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn go(&self, url: &str) {
@@ -164,7 +171,14 @@ impl Browser {
     fn wait_text(&self, css: &str, part: &str) -> String {
         let until = Instant::now() + Duration::from_secs(10);
         loop {
-            let v = self.call_lenient("/elements", json!({"using": "css selector", "value": css}));
+            // A page still loading or a stale element is an answer to wait on, not a failure.
+            let v = self
+                .request(
+                    "POST",
+                    "/elements",
+                    Some(json!({"using": "css selector", "value": css})),
+                )
+                .unwrap_or_default();
             let ids: Vec<String> = v
                 .as_array()
                 .into_iter()
@@ -172,7 +186,9 @@ impl Browser {
                 .filter_map(|e| e.as_object()?.values().next()?.as_str().map(str::to_owned))
                 .collect();
             for id in ids {
-                let t = self.call_lenient_get(&format!("/element/{id}/text"));
+                let t = self
+                    .request("GET", &format!("/element/{id}/text"), None)
+                    .unwrap_or_default();
                 if let Some(t) = t.as_str().filter(|t| t.contains(part)) {
                     return t.to_owned();
                 }
@@ -180,30 +196,6 @@ impl Browser {
             assert!(Instant::now() < until, "no {css} with {part:?}");
             std::thread::sleep(Duration::from_millis(50));
         }
-    }
-
-    /// A call whose error (a page still loading, a stale element) is an answer, not a failure.
-    fn call_lenient(&self, path: &str, body: Value) -> Value {
-        let url = format!("{}/session/{}{path}", self.base, self.session);
-        self.agent
-            .post(&url)
-            .header("Content-Type", "application/json")
-            .send(body.to_string())
-            .ok()
-            .and_then(|mut r| r.body_mut().read_to_string().ok())
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-            .map_or(Value::Null, |v| v["value"].clone())
-    }
-
-    fn call_lenient_get(&self, path: &str) -> Value {
-        let url = format!("{}/session/{}{path}", self.base, self.session);
-        self.agent
-            .get(&url)
-            .call()
-            .ok()
-            .and_then(|mut r| r.body_mut().read_to_string().ok())
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-            .map_or(Value::Null, |v| v["value"].clone())
     }
 
     fn url(&self) -> String {

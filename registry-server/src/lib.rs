@@ -80,8 +80,8 @@ pub struct AppState {
     pub limits: Limits,
     cache: Arc<Cache>,
     validators: Arc<extras::Validators>,
-    /// The web UI's signed-in browsers.
-    pub sessions: Arc<ui::Sessions>,
+    /// The web UI's sessions and search index.
+    pub ui: Arc<ui::UiState>,
     pub metrics: Arc<metrics::Metrics>,
 }
 
@@ -103,7 +103,7 @@ impl AppState {
             limits,
             cache: Arc::new(Cache::new(limits.version_ttl)),
             validators: Arc::default(),
-            sessions: Arc::default(),
+            ui: Arc::default(),
             metrics: Arc::default(),
         }
     }

@@ -6,7 +6,7 @@ use evreg_server::AppState;
 #[macro_use]
 mod support;
 use serde_json::{Value, json};
-use support::send;
+use support::{send, topology};
 
 async fn call(
     state: &AppState,
@@ -824,30 +824,6 @@ async fn bad_requests_are_json_and_change_nothing(s: AppState) {
         (st, b["error_code"].clone()),
         (StatusCode::NOT_FOUND, json!(404))
     );
-}
-
-fn topology() -> evreg_core::config::RegistryConfig {
-    evreg_core::config::RegistryConfig::parse(
-        r#"
-[[exchanges]]
-name = "auth.events"
-[[queues]]
-name = "catalog.auth.events"
-dead_letter_queue = "catalog.auth.events.dlq"
-max_deliveries = 3
-[[bindings]]
-exchange = "auth.events"
-queue = "catalog.auth.events"
-pattern = "auth.user.*"
-[[services]]
-name = "auth"
-produces = ["auth.user.created"]
-[[services]]
-name = "catalog"
-consumes = ["catalog.auth.events"]
-"#,
-    )
-    .expect("topology")
 }
 
 async fn messages_are_validated_whole(s: AppState) {

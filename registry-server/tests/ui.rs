@@ -1,12 +1,12 @@
 //! The web UI over HTTP: every screen renders from the registry's state, sessions and CSRF guard every form, and reader tokens or READONLY mode never see a write control and cannot write anyway.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use evreg_server::AppState;
 use serde_json::json;
 
 #[macro_use]
 mod support;
-use support::{exchange, send};
+use support::{exchange, send, topology};
 
 const JSON: (&str, &str) = ("content-type", "application/json");
 
@@ -27,27 +27,7 @@ async fn register(s: &AppState, subject: &str, schema: serde_json::Value) {
 
 /// Two versions of auth.user.created (v2 adds an optional field) and a topology.
 async fn seeded(mut s: AppState) -> AppState {
-    s.topology = Some(std::sync::Arc::new(
-        evreg_core::config::RegistryConfig::parse(
-            r#"
-[[exchanges]]
-name = "auth.events"
-[[queues]]
-name = "catalog.auth.events"
-[[bindings]]
-exchange = "auth.events"
-queue = "catalog.auth.events"
-pattern = "auth.user.*"
-[[services]]
-name = "auth"
-produces = ["auth.user.created"]
-[[services]]
-name = "catalog"
-consumes = ["catalog.auth.events"]
-"#,
-        )
-        .expect("topology"),
-    ));
+    s.topology = Some(std::sync::Arc::new(topology()));
     let v1 = json!({"type": "object", "additionalProperties": false,
         "properties": {"user_id": {"type": "string"}, "email": {"type": "string"}},
         "required": ["user_id", "email"]});
@@ -204,38 +184,78 @@ async fn validate_points_at_the_error(s: AppState) {
     let event = json!({"event_type": "auth.user.created", "event_version": "v1",
         "payload": {"user_id": "u1", "email": 42}})
     .to_string();
-    let post = |body: Vec<u8>, extra: Option<(&'static str, &'static str)>| {
-        let (s, cookie) = (s.clone(), cookie.clone());
-        async move {
-            let mut headers = vec![FORM, ("cookie", cookie.as_str())];
-            headers.extend(extra);
-            send(&s, "POST", "/ui/validate", &headers, body).await
-        }
-    };
     // The validator of a payload schema with no envelope looks at /payload.
-    let (st, _, page) = post(form(&[("csrf", &token), ("event", &event)]), None).await;
+    let (st, _, page) = post_as(
+        &s,
+        &cookie,
+        "/ui/validate",
+        &[("csrf", &token), ("event", &event)],
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{page}");
     assert!(page.contains("result invalid"), "{page}");
     assert!(page.contains("/payload/email"), "{page}");
     let good = event.replace("42", "\"a@b.c\"");
-    let (_, _, page) = post(form(&[("csrf", &token), ("event", &good)]), None).await;
+    let (_, _, page) = post_as(
+        &s,
+        &cookie,
+        "/ui/validate",
+        &[("csrf", &token), ("event", &good)],
+    )
+    .await;
     assert!(page.contains("result valid"), "{page}");
     assert!(page.contains("that accept this payload: <a href=\"/ui/subjects/auth.user.created/versions/1\">v1</a>, <a"), "{page}");
-    let (st, _, page) = post(form(&[("csrf", &token), ("event", "{not json")]), None).await;
+    let (st, _, page) = post_as(
+        &s,
+        &cookie,
+        "/ui/validate",
+        &[("csrf", &token), ("event", "{not json")],
+    )
+    .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Not JSON: line 1, column 2"), "{page}");
     // No CSRF token, a wrong one, or another site's page: refused.
-    let (st, _, _) = post(form(&[("event", &event)]), None).await;
+    let (st, _, _) = post_as(&s, &cookie, "/ui/validate", &[("event", &event)]).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
-    let (st, _, _) = post(form(&[("csrf", "0000"), ("event", &event)]), None).await;
+    let (st, _, _) = post_as(
+        &s,
+        &cookie,
+        "/ui/validate",
+        &[("csrf", "0000"), ("event", &event)],
+    )
+    .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
-    let (st, _, _) = post(
+    let (st, _, _) = send(
+        &s,
+        "POST",
+        "/ui/validate",
+        &[
+            FORM,
+            ("cookie", cookie.as_str()),
+            ("origin", "http://evil.example"),
+        ],
         form(&[("csrf", &token), ("event", &event)]),
-        Some(("origin", "http://evil.example")),
     )
     .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
+
+/// A page as a browser holding `cookie` gets it.
+async fn get_as(s: &AppState, cookie: &str, uri: &str) -> (StatusCode, HeaderMap, String) {
+    exchange(s, "GET", uri, &[("cookie", cookie)], Vec::new()).await
+}
+
+/// A form as a browser holding `cookie` posts it.
+async fn post_as(
+    s: &AppState,
+    cookie: &str,
+    uri: &str,
+    pairs: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, String) {
+    exchange(s, "POST", uri, &[FORM, ("cookie", cookie)], form(pairs)).await
+}
+
+const CHECK: &str = "/ui/subjects/auth.user.created/check";
 
 async fn tokens_sign_in_and_roles_decide_the_controls(s: AppState) {
     use evreg_server::auth::hash;
@@ -260,33 +280,19 @@ async fn tokens_sign_in_and_roles_decide_the_controls(s: AppState) {
         async move {
             let (_, h, page) = exchange(&s, "GET", "/ui/login", &[], Vec::new()).await;
             let pending = session_cookie(&h);
-            let (st, _, _) = exchange(
-                &s,
-                "GET",
-                "/ui/subjects",
-                &[("cookie", pending.as_str())],
-                Vec::new(),
-            )
-            .await;
+            let (st, _, _) = get_as(&s, &pending, "/ui/subjects").await;
             assert_eq!(
                 st,
                 StatusCode::SEE_OTHER,
                 "a sign-in form's session is no session"
             );
-            let body = form(&[
-                ("csrf", &csrf(&page)),
+            let form_token = csrf(&page);
+            let pairs = [
+                ("csrf", form_token.as_str()),
                 ("token", token),
-                ("next", "/ui/subjects/auth.user.created/check"),
-            ]);
-            let (st, h, page) = exchange(
-                &s,
-                "POST",
-                "/ui/login",
-                &[FORM, ("cookie", pending.as_str())],
-                body,
-            )
-            .await;
-            (st, h, page)
+                ("next", CHECK),
+            ];
+            post_as(&s, &pending, "/ui/login", &pairs).await
         }
     };
     let (st, _, page) = sign_in("not-a-token").await;
@@ -294,52 +300,35 @@ async fn tokens_sign_in_and_roles_decide_the_controls(s: AppState) {
     assert!(page.contains("not known"), "{page}");
     let (st, h, _) = sign_in("r-token").await;
     assert_eq!(st, StatusCode::SEE_OTHER);
-    assert_eq!(h["location"], "/ui/subjects/auth.user.created/check");
+    assert_eq!(h["location"], CHECK);
     let reader = session_cookie(&h);
-    let (st, _, page) = exchange(
-        &s,
-        "GET",
-        "/ui/subjects/auth.user.created/check",
-        &[("cookie", reader.as_str())],
-        Vec::new(),
-    )
-    .await;
+    let (st, _, page) = get_as(&s, &reader, CHECK).await;
     assert_eq!(st, StatusCode::OK);
     assert!(
         page.contains("Check (dry run)") && !page.contains("Register"),
         "{page}"
     );
-    let (_, _, settings) = exchange(
-        &s,
-        "GET",
-        "/ui/settings",
-        &[("cookie", reader.as_str())],
-        Vec::new(),
-    )
-    .await;
+    let (_, _, settings) = get_as(&s, &reader, "/ui/settings").await;
     assert!(!settings.contains("Save"), "{settings}");
     // The server refuses the write anyway.
     let candidate = json!({"type": "object"}).to_string();
-    let body = form(&[
-        ("csrf", &csrf(&page)),
-        ("schema", &candidate),
-        ("action", "register"),
-    ]);
-    let (st, _, _) = send(
+    let (st, _, _) = post_as(
         &s,
-        "POST",
-        "/ui/subjects/auth.user.created/check",
-        &[FORM, ("cookie", reader.as_str())],
-        body,
+        &reader,
+        CHECK,
+        &[
+            ("csrf", &csrf(&page)),
+            ("schema", &candidate),
+            ("action", "register"),
+        ],
     )
     .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
-    let (_, _, settings_post) = send(
+    let (_, _, settings_post) = post_as(
         &s,
-        "POST",
+        &reader,
         "/ui/settings",
-        &[FORM, ("cookie", reader.as_str())],
-        form(&[("csrf", &csrf(&settings)), ("mode", "READONLY")]),
+        &[("csrf", &csrf(&settings)), ("mode", "READONLY")],
     )
     .await;
     assert!(
@@ -349,14 +338,7 @@ async fn tokens_sign_in_and_roles_decide_the_controls(s: AppState) {
     // A writer registers through the page; the API sees the version.
     let (_, h, _) = sign_in("w-token").await;
     let writer = session_cookie(&h);
-    let (_, _, page) = exchange(
-        &s,
-        "GET",
-        "/ui/subjects/auth.user.created/check",
-        &[("cookie", writer.as_str())],
-        Vec::new(),
-    )
-    .await;
+    let (_, _, page) = get_as(&s, &writer, CHECK).await;
     assert!(page.contains("value=\"register\""), "{page}");
     let mut v3: serde_json::Value = serde_json::from_str(
         &page[page.find("<textarea").expect("textarea")..]
@@ -370,17 +352,15 @@ async fn tokens_sign_in_and_roles_decide_the_controls(s: AppState) {
     )
     .expect("the form holds the latest schema");
     v3["properties"]["name"] = json!({"type": "string"});
-    let body = form(&[
-        ("csrf", &csrf(&page)),
-        ("schema", &v3.to_string()),
-        ("action", "register"),
-    ]);
-    let (st, h, text) = exchange(
+    let (st, h, text) = post_as(
         &s,
-        "POST",
-        "/ui/subjects/auth.user.created/check",
-        &[FORM, ("cookie", writer.as_str())],
-        body,
+        &writer,
+        CHECK,
+        &[
+            ("csrf", &csrf(&page)),
+            ("schema", &v3.to_string()),
+            ("action", "register"),
+        ],
     )
     .await;
     assert_eq!(st, StatusCode::SEE_OTHER, "{text}");
@@ -395,31 +375,10 @@ async fn tokens_sign_in_and_roles_decide_the_controls(s: AppState) {
     .await;
     assert_eq!(st, StatusCode::OK);
     // Signing out ends the session.
-    let (_, _, page) = exchange(
-        &s,
-        "GET",
-        "/ui/subjects",
-        &[("cookie", writer.as_str())],
-        Vec::new(),
-    )
-    .await;
-    let (st, _, _) = send(
-        &s,
-        "POST",
-        "/ui/logout",
-        &[FORM, ("cookie", writer.as_str())],
-        form(&[("csrf", &csrf(&page))]),
-    )
-    .await;
+    let (_, _, page) = get_as(&s, &writer, "/ui/subjects").await;
+    let (st, _, _) = post_as(&s, &writer, "/ui/logout", &[("csrf", &csrf(&page))]).await;
     assert_eq!(st, StatusCode::SEE_OTHER);
-    let (st, _, _) = send(
-        &s,
-        "GET",
-        "/ui/subjects",
-        &[("cookie", writer.as_str())],
-        Vec::new(),
-    )
-    .await;
+    let (st, _, _) = get_as(&s, &writer, "/ui/subjects").await;
     assert_eq!(st, StatusCode::SEE_OTHER);
 }
 
@@ -434,42 +393,32 @@ async fn readonly_mode_shows_no_write_control_and_refuses(s: AppState) {
     )
     .await;
     assert_eq!(st, StatusCode::OK);
-    let (_, h, page) = exchange(
-        &s,
-        "GET",
-        "/ui/subjects/auth.user.created/check",
-        &[],
-        Vec::new(),
-    )
-    .await;
+    let (_, h, page) = exchange(&s, "GET", CHECK, &[], Vec::new()).await;
     let cookie = session_cookie(&h);
     assert!(!page.contains("value=\"register\""), "{page}");
-    let body = form(&[
-        ("csrf", &csrf(&page)),
-        ("schema", "{\"type\": \"object\"}"),
-        ("action", "register"),
-    ]);
-    let (st, _, _) = send(
+    let token = csrf(&page);
+    let (st, _, _) = post_as(
         &s,
-        "POST",
-        "/ui/subjects/auth.user.created/check",
-        &[FORM, ("cookie", cookie.as_str())],
-        body,
+        &cookie,
+        CHECK,
+        &[
+            ("csrf", &token),
+            ("schema", "{\"type\": \"object\"}"),
+            ("action", "register"),
+        ],
     )
     .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     // A dry run still works, with the changes explained.
-    let body = form(&[
-        ("csrf", &csrf(&page)),
-        ("schema", "{\"type\": \"string\"}"),
-        ("action", "check"),
-    ]);
-    let (st, _, page) = send(
+    let (st, _, page) = post_as(
         &s,
-        "POST",
-        "/ui/subjects/auth.user.created/check",
-        &[FORM, ("cookie", cookie.as_str())],
-        body,
+        &cookie,
+        CHECK,
+        &[
+            ("csrf", &token),
+            ("schema", "{\"type\": \"string\"}"),
+            ("action", "check"),
+        ],
     )
     .await;
     assert_eq!(st, StatusCode::OK);

@@ -77,6 +77,15 @@ pub struct Sessions {
     by_id: RwLock<HashMap<String, Session>>,
 }
 
+/// What the UI keeps between requests.
+#[derive(Debug, Default)]
+pub struct UiState {
+    pub sessions: Sessions,
+    /// The event pointers each stored content declares, for field search:
+    /// content never changes, so each id is worked out once.
+    pub(super) fields: RwLock<HashMap<i64, std::sync::Arc<std::collections::BTreeSet<String>>>>,
+}
+
 /// 128 random bits as hex, from the kernel (`/dev/urandom`); should it be
 /// unreadable, from the standard library's per-process random hasher keys.
 fn random_token() -> String {
@@ -176,7 +185,7 @@ async fn session(State(s): State<Shared>, mut req: Request, next: Next) -> Respo
     if path.starts_with("/ui/assets/") {
         return next.run(req).await;
     }
-    let found = cookie_of(&req).and_then(|id| s.sessions.get(&id));
+    let found = cookie_of(&req).and_then(|id| s.ui.sessions.get(&id));
     let (viewer, new_cookie) = match found {
         Some(v) if !v.signing_in || path == "/ui/login" => (v, None),
         _ => {
@@ -187,7 +196,7 @@ async fn session(State(s): State<Shared>, mut req: Request, next: Next) -> Respo
             };
             match role {
                 Some(role) => {
-                    let (id, v) = s.sessions.start(Viewer {
+                    let (id, v) = s.ui.sessions.start(Viewer {
                         role,
                         grant: None,
                         csrf: String::new(),
@@ -198,7 +207,7 @@ async fn session(State(s): State<Shared>, mut req: Request, next: Next) -> Respo
                 }
                 None if path == "/ui/login" => {
                     // The sign-in form itself needs a CSRF token too.
-                    let (id, v) = s.sessions.start(Viewer {
+                    let (id, v) = s.ui.sessions.start(Viewer {
                         role: Role::Reader,
                         grant: None,
                         csrf: String::new(),
@@ -431,9 +440,9 @@ async fn login(
         );
     };
     if let Some(old) = old {
-        s.sessions.end(&old);
+        s.ui.sessions.end(&old);
     }
-    let (id, _) = s.sessions.start(Viewer {
+    let (id, _) = s.ui.sessions.start(Viewer {
         role: token.role,
         grant: Some(Grant(token)),
         csrf: String::new(),
@@ -458,7 +467,7 @@ async fn logout(
         return r;
     }
     if let Some(id) = id {
-        s.sessions.end(&id);
+        s.ui.sessions.end(&id);
     }
     let mut r = redirect("/ui");
     if let Ok(v) = HeaderValue::from_str(&format!(

@@ -33,19 +33,19 @@ fn api_error(viewer: &Viewer, e: ApiError) -> Response {
     error_page(viewer, status, "Cannot show this", &e.to_string())
 }
 
+/// A screen's answer: its page, or the error shown in the page's frame.
+fn answer(viewer: &Viewer, page: Result<Response, ApiError>) -> Response {
+    page.unwrap_or_else(|e| api_error(viewer, e))
+}
+
 /// Refuses a subject the viewer's token may not see, as the API does.
-// The error is the page to answer with at once; it is built only on that path.
-#[allow(clippy::result_large_err)]
-fn visible(viewer: &Viewer, subject: &str) -> Result<(), Response> {
+fn visible(viewer: &Viewer, subject: &str) -> Result<(), ApiError> {
     if viewer.may_see(subject) {
         Ok(())
     } else {
-        Err(error_page(
-            viewer,
-            StatusCode::FORBIDDEN,
-            "Not for this token",
-            &format!("this token may not read subject {subject:?}"),
-        ))
+        Err(ApiError::Forbidden(format!(
+            "this token may not read subject {subject:?}"
+        )))
     }
 }
 
@@ -131,10 +131,6 @@ impl<'a> Search<'a> {
             Search::Name(q)
         }
     }
-
-    fn needs_fields(&self) -> bool {
-        matches!(self, Search::Pointer(_) | Search::Name(_))
-    }
 }
 
 /// The pointers into an event a payload schema declares (`/payload/email`,
@@ -177,6 +173,29 @@ pub fn event_pointers(schema: &Value, prefix: &str) -> BTreeSet<String> {
     out
 }
 
+/// The event pointers of a stored payload schema, from the UI's index.
+async fn fields_of(s: &AppState, id: i64) -> Result<Arc<BTreeSet<String>>, ApiError> {
+    let index = &s.ui.fields;
+    if let Some(f) = index
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&id)
+    {
+        return Ok(f.clone());
+    }
+    let fields = Arc::new(match s.content(id).await? {
+        Some(c) => serde_json::from_str::<Value>(&c.schema)
+            .map(|v| event_pointers(&v, "/payload"))
+            .unwrap_or_default(),
+        None => BTreeSet::new(),
+    });
+    index
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(id, fields.clone());
+    Ok(fields)
+}
+
 #[derive(Debug, serde::Deserialize)]
 pub struct SubjectsQuery {
     #[serde(default)]
@@ -188,10 +207,7 @@ pub async fn subjects(
     Extension(viewer): Extension<Viewer>,
     Query(q): Query<SubjectsQuery>,
 ) -> Response {
-    match subjects_page(&s, &viewer, &q.q).await {
-        Ok(r) => r,
-        Err(e) => api_error(&viewer, e),
-    }
+    answer(&viewer, subjects_page(&s, &viewer, &q.q).await)
 }
 
 async fn subjects_page(s: &AppState, viewer: &Viewer, q: &str) -> Result<Response, ApiError> {
@@ -221,12 +237,7 @@ async fn subjects_page(s: &AppState, viewer: &Viewer, q: &str) -> Result<Respons
             Search::Pointer(_) | Search::Name(_) => {
                 let by_name = matches!(search, Search::Name(n) if sum.subject.contains(n));
                 by_name || {
-                    let fields = match s.content(sum.id).await? {
-                        Some(c) => serde_json::from_str::<Value>(&c.schema)
-                            .map(|v| event_pointers(&v, "/payload"))
-                            .unwrap_or_default(),
-                        None => BTreeSet::new(),
-                    };
+                    let fields = fields_of(s, sum.id).await?;
                     match search {
                         Search::Pointer(p) => fields.contains(p) || envelope_fields.contains(p),
                         Search::Name(n) => fields.iter().any(|f| f.rsplit('/').next() == Some(n)),
@@ -314,7 +325,6 @@ async fn subjects_page(s: &AppState, viewer: &Viewer, q: &str) -> Result<Respons
     if shown == 0 {
         main.push_str("<p class=\"empty\">No subject matches.</p>");
     }
-    let _ = search.needs_fields();
     Ok(page("Subjects", viewer, "/ui/subjects", &main))
 }
 
@@ -381,15 +391,63 @@ fn who_breaks(s: &AppState, subject: &str, direction: Direction) -> String {
     )
 }
 
+/// One schema a report compares: its version (0 for a candidate), its document and its set.
+struct Side<'a> {
+    version: i64,
+    doc: Value,
+    set: &'a SchemaSet,
+}
+
+/// A side's pretty-printed lines and its validator, made once however many changes use them.
+struct Prepared<'a> {
+    side: &'a Side<'a>,
+    lines: Vec<super::html::JsonLine>,
+    validator: std::cell::OnceCell<Result<Validator, String>>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(side: &'a Side<'a>) -> Prepared<'a> {
+        Prepared {
+            side,
+            lines: json_lines(&side.doc),
+            validator: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The validator's first errors for an instance, as list items.
+    fn refusal(&self, instance: &Value) -> String {
+        let v = self
+            .validator
+            .get_or_init(|| Validator::new(self.side.set).map_err(|e| e.to_string()));
+        match v {
+            Ok(v) => v
+                .issues(instance)
+                .into_iter()
+                .take(3)
+                .map(|i| {
+                    let at = if i.instance_path.is_empty() {
+                        "/"
+                    } else {
+                        &i.instance_path
+                    };
+                    format!("<li><code>{}</code> {}</li>", esc(at), esc(&i.message))
+                })
+                .collect(),
+            Err(e) => format!("<li>{}</li>", esc(e)),
+        }
+    }
+}
+
 /// The changes of a report, each with its pointers linked to the diff's
-/// lines (`o-N` old, `n-N` new), its witness, the validator's error for it,
-/// and who breaks.
+/// lines (`o-N` old, `n-N` new) when `link_lines`, its witness, the
+/// validator's error for it, and who breaks. A change is against the
+/// earlier side its `against_version` names, else the last.
 fn changes_html(
     s: &AppState,
     subject: &str,
     report: &Report,
-    old: &dyn Fn(Option<u32>) -> Option<(Value, SchemaSet)>,
-    new: &(Value, SchemaSet),
+    earlier: &[Side],
+    new: &Side,
     link_lines: bool,
 ) -> String {
     let mut out = String::new();
@@ -423,68 +481,49 @@ fn changes_html(
         report.policy,
         report.changes.len()
     );
-    let new_lines = json_lines(&new.0);
+    let new = Prepared::new(new);
+    let earlier: Vec<Prepared> = earlier.iter().map(Prepared::new).collect();
+    let pointer_link =
+        |p: &Option<String>, lines: &[super::html::JsonLine], side: &str| -> String {
+            let Some(p) = p else { return String::new() };
+            let shown = esc(p);
+            match (link_lines, line_of(lines, p)) {
+                (true, Some(n)) => format!(
+                    " <a class=\"ptr\" href=\"#{side}-{}\">{side_name} {shown}</a>",
+                    n + 1,
+                    side_name = if side == "o" { "old" } else { "new" }
+                ),
+                _ => format!(" <code>{shown}</code>"),
+            }
+        };
     for (i, c) in report.changes.iter().enumerate() {
-        let Some((old_doc, old_set)) = old(c.against_version) else {
+        let against = c.against_version.map(i64::from);
+        let Some(old) = against
+            .and_then(|v| earlier.iter().find(|e| e.side.version == v))
+            .or(earlier.last())
+        else {
             continue;
         };
-        let old_lines = json_lines(&old_doc);
-        let pointer_link =
-            |p: &Option<String>, lines: &[super::html::JsonLine], side: &str| -> String {
-                match p {
-                    None => String::new(),
-                    Some(p) => {
-                        let shown = esc(p);
-                        match (link_lines, line_of(lines, p)) {
-                            (true, Some(n)) => format!(
-                                " <a class=\"ptr\" href=\"#{side}-{}\">{side_name} {shown}</a>",
-                                n + 1,
-                                side_name = if side == "o" { "old" } else { "new" }
-                            ),
-                            _ => format!(" <code>{shown}</code>"),
-                        }
-                    }
-                }
-            };
         // The witness is valid for the writer and refused by the reader: show the reader's error.
         let (reader, reader_name) = match c.direction {
-            Direction::Backward => (&new.1, "the new schema"),
-            Direction::Forward => (&old_set, "the old schema"),
+            Direction::Backward => (&new, "the new schema"),
+            Direction::Forward => (old, "the old schema"),
         };
-        let error = match Validator::new(reader) {
-            Ok(v) => v
-                .issues(&c.witness)
-                .into_iter()
-                .take(3)
-                .map(|i| {
-                    format!(
-                        "<li><code>{}</code> {}</li>",
-                        esc(if i.instance_path.is_empty() {
-                            "/"
-                        } else {
-                            &i.instance_path
-                        }),
-                        esc(&i.message)
-                    )
-                })
-                .collect::<String>(),
-            Err(e) => format!("<li>{}</li>", esc(&e.to_string())),
-        };
-        let against = c
-            .against_version
-            .map(|v| format!(" (against v{v})"))
-            .unwrap_or_default();
         let _ = write!(
             out,
             "<li class=\"change\" id=\"change-{n}\"><p><span class=\"kind\">{kind}</span> <span class=\"dir\">{dir:?}</span>{against} at <code>{path}</code>{o}{nl}</p><p>{msg}</p><details open><summary>Witness event</summary>{witness}<p>Refused by {reader_name}:</p><ul class=\"issues\">{error}</ul></details>{who}</li>",
             n = i + 1,
             kind = esc(&c.kind),
             dir = c.direction,
+            against = against
+                .map(|v| format!(" (against v{v})"))
+                .unwrap_or_default(),
             path = esc(if c.path.is_empty() { "/" } else { &c.path }),
-            o = pointer_link(&c.old_pointer, &old_lines, "o"),
-            nl = pointer_link(&c.new_pointer, &new_lines, "n"),
+            o = pointer_link(&c.old_pointer, &old.lines, "o"),
+            nl = pointer_link(&c.new_pointer, &new.lines, "n"),
             msg = esc(&c.message),
             witness = json_block(&c.witness, &format!("w{}", i + 1)),
+            error = reader.refusal(&c.witness),
             who = who_breaks(s, subject, c.direction),
         );
     }
@@ -508,13 +547,7 @@ pub async fn subject(
     Extension(viewer): Extension<Viewer>,
     Path(subject): Path<String>,
 ) -> Response {
-    if let Err(r) = visible(&viewer, &subject) {
-        return r;
-    }
-    match subject_page(&s, &viewer, &subject).await {
-        Ok(r) => r,
-        Err(e) => api_error(&viewer, e),
-    }
+    answer(&viewer, subject_page(&s, &viewer, &subject).await)
 }
 
 fn reach_html(s: &AppState, subject: &str) -> String {
@@ -540,6 +573,7 @@ fn reach_html(s: &AppState, subject: &str) -> String {
 }
 
 async fn subject_page(s: &AppState, viewer: &Viewer, subject: &str) -> Result<Response, ApiError> {
+    visible(viewer, subject)?;
     let versions = load_versions(s, subject).await?;
     let (mode, policy) = s.effective_config(subject).await?;
     let own = s.store.config(subject).await?.is_some();
@@ -599,10 +633,8 @@ pub async fn version(
     Extension(viewer): Extension<Viewer>,
     Path((subject, version)): Path<(String, String)>,
 ) -> Response {
-    if let Err(r) = visible(&viewer, &subject) {
-        return r;
-    }
     let r = async {
+        visible(&viewer, &subject)?;
         let versions = load_versions(&s, &subject).await?;
         let v = pick(&versions, &version)?;
         let href = subject_href(&subject);
@@ -645,7 +677,7 @@ pub async fn version(
         Ok::<_, ApiError>(page(&format!("{subject} v{n}"), &viewer, "/ui/subjects", &main))
     }
     .await;
-    r.unwrap_or_else(|e| api_error(&viewer, e))
+    answer(&viewer, r)
 }
 
 // ---------------------------------------------------------------- diff
@@ -655,24 +687,23 @@ pub async fn diff_default(
     Extension(viewer): Extension<Viewer>,
     Path(subject): Path<String>,
 ) -> Response {
-    if let Err(r) = visible(&viewer, &subject) {
-        return r;
-    }
-    match s.versions(&subject).await {
-        Ok(v) if v.len() >= 2 => redirect(&format!(
+    let r = async {
+        visible(&viewer, &subject)?;
+        let v = s.versions(&subject).await?;
+        let latest = v
+            .last()
+            .ok_or_else(|| ApiError::SubjectNotFound(subject.clone()))?;
+        // previous..latest, or latest..latest for a single version.
+        let previous = v.len().checked_sub(2).map_or(latest, |i| &v[i]);
+        Ok(redirect(&format!(
             "{}/diff/{}..{}",
             subject_href(&subject),
-            v[v.len() - 2].version,
-            v[v.len() - 1].version
-        )),
-        Ok(v) if v.len() == 1 => redirect(&format!(
-            "{}/diff/{1}..{1}",
-            subject_href(&subject),
-            v[0].version
-        )),
-        Ok(_) => api_error(&viewer, ApiError::SubjectNotFound(subject)),
-        Err(e) => api_error(&viewer, e),
+            previous.version,
+            latest.version
+        )))
     }
+    .await;
+    answer(&viewer, r)
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -698,10 +729,8 @@ pub async fn diff(
     Path((subject, range)): Path<(String, String)>,
     Query(q): Query<DiffQuery>,
 ) -> Response {
-    if let Err(r) = visible(&viewer, &subject) {
-        return r;
-    }
     let r = async {
+        visible(&viewer, &subject)?;
         let Some((a, b)) = range.split_once("..") else {
             return Err(ApiError::BadRequest(format!(
                 "{range:?}: expected A..B, two versions (numbers or latest)"
@@ -744,9 +773,17 @@ pub async fn diff(
             let _ = writeln!(table, "<tr>{line}</tr>");
         }
         table.push_str("</tbody></table>");
-        let new_pair = (new_doc.clone(), new.set.clone());
-        let old_pair = (old_doc.clone(), old.set.clone());
-        let changes = changes_html(&s, &subject, &report, &|_| Some(old_pair.clone()), &new_pair, true);
+        let earlier = [Side {
+            version: old.id.version,
+            doc: old_doc,
+            set: &old.set,
+        }];
+        let new_side = Side {
+            version: new.id.version,
+            doc: new_doc,
+            set: &new.set,
+        };
+        let changes = changes_html(&s, &subject, &report, &earlier, &new_side, true);
         let href = subject_href(&subject);
         let main = format!(
             "<h1><a href=\"{href}\">{name}</a>: v{a} → v{b}</h1><form method=\"get\" class=\"inline\">Under <select name=\"mode\" aria-label=\"mode\">{modes}</select> <select name=\"policy\" aria-label=\"policy\">{policies}</select> <button type=\"submit\">Re-check</button></form><h2>Changes</h2>{changes}<h2>Side by side</h2>{table}",
@@ -759,7 +796,7 @@ pub async fn diff(
         Ok(page(&format!("{subject} v{a}..v{b}", a = old.id.version, b = new.id.version), &viewer, "/ui/subjects", &main))
     }
     .await;
-    r.unwrap_or_else(|e| api_error(&viewer, e))
+    answer(&viewer, r)
 }
 
 // ---------------------------------------------------------------- check
@@ -799,10 +836,8 @@ pub async fn check_form(
     Extension(viewer): Extension<Viewer>,
     Path(subject): Path<String>,
 ) -> Response {
-    if let Err(r) = visible(&viewer, &subject) {
-        return r;
-    }
     let r = async {
+        visible(&viewer, &subject)?;
         let versions = s.versions(&subject).await?;
         let text = match versions.last() {
             Some(v) => {
@@ -823,7 +858,7 @@ pub async fn check_form(
         Ok::<_, ApiError>(page(&format!("Check {subject}"), &viewer, "/ui/subjects", &main))
     }
     .await;
-    r.unwrap_or_else(|e| api_error(&viewer, e))
+    answer(&viewer, r)
 }
 
 pub async fn check(
@@ -832,14 +867,12 @@ pub async fn check(
     Path(subject): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(r) = visible(&viewer, &subject) {
-        return r;
-    }
     let f = match form(&viewer, &body) {
         Ok(f) => f,
         Err(r) => return r,
     };
     let r = async {
+        visible(&viewer, &subject)?;
         let text = f.get("schema").cloned().unwrap_or_default();
         let (mut mode, mut policy) = s.effective_config(&subject).await?;
         if let Some(m) = f.get("mode").filter(|m| !m.is_empty()) {
@@ -888,20 +921,25 @@ pub async fn check(
         let mut sets: Vec<SchemaSet> = versions.iter().map(|v| v.set.clone()).collect();
         sets.push(candidate.set.clone());
         let report = check_versions(&sets, mode, policy).map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
-        let new_doc = candidate.set.document(0).clone();
-        let latest = versions.last().map(|v| v.id.version as u32);
-        let old = |against: Option<u32>| {
-            let n = against.or(latest)?;
-            versions.iter().find(|v| v.id.version == i64::from(n)).map(|v| {
-                (serde_json::from_str(&v.content.schema).unwrap_or(Value::Null), v.set.clone())
+        let earlier: Vec<Side> = versions
+            .iter()
+            .map(|v| Side {
+                version: v.id.version,
+                doc: serde_json::from_str(&v.content.schema).unwrap_or(Value::Null),
+                set: &v.set,
             })
+            .collect();
+        let new_side = Side {
+            version: 0,
+            doc: candidate.set.document(0).clone(),
+            set: &candidate.set,
         };
-        let changes = changes_html(&s, &subject, &report, &old, &(new_doc, candidate.set.clone()), false);
+        let changes = changes_html(&s, &subject, &report, &earlier, &new_side, false);
         let main = format!("{head}<h2>Result</h2>{changes}{form_html}");
         Ok::<_, ApiError>(page(&title, &viewer, "/ui/subjects", &main))
     }
     .await;
-    r.unwrap_or_else(|e| api_error(&viewer, e))
+    answer(&viewer, r)
 }
 
 // ---------------------------------------------------------------- validate
@@ -994,7 +1032,7 @@ pub async fn validate(
         Ok::<_, ApiError>(page("Validate", &viewer, "/ui/validate", &main))
     }
     .await;
-    r.unwrap_or_else(|e| api_error(&viewer, e))
+    answer(&viewer, r)
 }
 
 fn verdict_word(valid: bool) -> &'static str {
@@ -1020,9 +1058,7 @@ fn issues_html(issues: &Value) -> String {
 // ---------------------------------------------------------------- settings
 
 pub async fn settings(State(s): State<Shared>, Extension(viewer): Extension<Viewer>) -> Response {
-    settings_page(&s, &viewer, None)
-        .await
-        .unwrap_or_else(|e| api_error(&viewer, e))
+    answer(&viewer, settings_page(&s, &viewer, None).await)
 }
 
 async fn settings_page(
@@ -1156,5 +1192,5 @@ pub async fn save_settings(
         settings_page(&s, &viewer, Some(&notice)).await
     }
     .await;
-    r.unwrap_or_else(|e| api_error(&viewer, e))
+    answer(&viewer, r)
 }

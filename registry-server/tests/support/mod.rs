@@ -186,3 +186,28 @@ pub async fn send(
         .to_owned();
     (status, content_type, text)
 }
+
+/// The topology the suites route with: auth.user.* to catalog.auth.events, consumed by catalog.
+pub fn topology() -> evreg_core::config::RegistryConfig {
+    evreg_core::config::RegistryConfig::parse(
+        r#"
+[[exchanges]]
+name = "auth.events"
+[[queues]]
+name = "catalog.auth.events"
+dead_letter_queue = "catalog.auth.events.dlq"
+max_deliveries = 3
+[[bindings]]
+exchange = "auth.events"
+queue = "catalog.auth.events"
+pattern = "auth.user.*"
+[[services]]
+name = "auth"
+produces = ["auth.user.created"]
+[[services]]
+name = "catalog"
+consumes = ["catalog.auth.events"]
+"#,
+    )
+    .expect("topology")
+}
