@@ -147,6 +147,32 @@ pub fn diff_lines(a: &[&str], b: &[&str]) -> Vec<Row> {
     out
 }
 
+/// The rows of a side-by-side view: equal lines side by side, and between
+/// two equal lines the removed ones beside the added ones.
+pub fn side_by_side(rows: &[Row]) -> Vec<(Option<usize>, Option<usize>)> {
+    let mut out = Vec::with_capacity(rows.len());
+    let (mut old, mut new): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+    let flush = |old: &mut Vec<usize>, new: &mut Vec<usize>, out: &mut Vec<_>| {
+        for k in 0..old.len().max(new.len()) {
+            out.push((old.get(k).copied(), new.get(k).copied()));
+        }
+        old.clear();
+        new.clear();
+    };
+    for row in rows {
+        match *row {
+            Row::Same(i, j) => {
+                flush(&mut old, &mut new, &mut out);
+                out.push((Some(i), Some(j)));
+            }
+            Row::Old(i) => old.push(i),
+            Row::New(j) => new.push(j),
+        }
+    }
+    flush(&mut old, &mut new, &mut out);
+    out
+}
+
 /// A pretty-printed JSON value as a `<pre>` whose lines carry their pointer
 /// (`data-pointer`) and an anchor `{prefix}-{line}`, with a copy button.
 pub fn json_block(v: &Value, prefix: &str) -> String {
@@ -211,6 +237,21 @@ mod tests {
                 Row::Old(1),
                 Row::Same(2, 2),
                 Row::New(3)
+            ]
+        );
+    }
+
+    #[test]
+    fn side_by_side_pairs_removed_and_added_runs() {
+        let rows = diff_lines(&["a", "b", "c", "d"], &["a", "x", "y", "z", "d"]);
+        assert_eq!(
+            side_by_side(&rows),
+            [
+                (Some(0), Some(0)),
+                (Some(1), Some(1)),
+                (Some(2), Some(2)),
+                (None, Some(3)),
+                (Some(3), Some(4)),
             ]
         );
     }

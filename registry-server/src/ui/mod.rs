@@ -318,8 +318,9 @@ pub fn page_with(
     html_response(
         status,
         format!(
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t} · evreg</title><link rel=\"stylesheet\" href=\"/ui/assets/ui.css\"><script src=\"/ui/assets/ui.js\" defer></script></head>\n<body><header><a class=\"brand\" href=\"/ui\">evreg</a><nav>{nav}</nav>{who}</header>\n<main>\n{main}\n</main></body></html>\n",
-            t = esc(title)
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t} · evreg</title><link rel=\"stylesheet\" href=\"/ui/assets/ui.css?v={v}\"><script src=\"/ui/assets/ui.js?v={v}\" defer></script></head>\n<body><header><a class=\"brand\" href=\"/ui\">evreg</a><nav>{nav}</nav>{who}</header>\n<main>\n{main}\n</main></body></html>\n",
+            t = esc(title),
+            v = ASSETS_VERSION.as_str()
         ),
     )
 }
@@ -342,6 +343,12 @@ pub fn error_page(viewer: &Viewer, status: StatusCode, title: &str, message: &st
 const CSS: &str = include_str!("ui.css");
 const JS: &str = include_str!("ui.js");
 
+/// The assets' content hash, in their URLs: a browser caches them for good
+/// and a new build's are new URLs.
+static ASSETS_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    crate::store::sha256_hex(format!("{CSS}{JS}").as_bytes())[..12].to_owned()
+});
+
 async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, kind) = match file.as_str() {
         "ui.css" => (CSS, "text/css; charset=utf-8"),
@@ -353,7 +360,7 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     r.headers_mut().insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("max-age=300"),
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
     );
     r
 }

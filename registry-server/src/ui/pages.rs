@@ -12,7 +12,7 @@ use evreg_core::schema::Validator;
 use evreg_core::{Mode, Policy, Report, RoutingKey, SchemaSet, Verdict, check_versions};
 use serde_json::Value;
 
-use super::html::{Row, diff_lines, esc, json_block, json_lines, line_of, query_value};
+use super::html::{diff_lines, esc, json_block, json_lines, line_of, query_value, side_by_side};
 use super::{Viewer, error_page, form, page, redirect};
 use crate::auth::Role;
 use crate::store::{Content, VersionId};
@@ -91,12 +91,14 @@ fn pick<'a>(versions: &'a [Loaded], v: &str) -> Result<&'a Loaded, ApiError> {
         .ok_or_else(|| ApiError::VersionNotFound(v.to_owned()))
 }
 
-/// The non-transitive form of a mode, for one pair of versions.
+/// The mode one pair of versions is explained under: the non-transitive
+/// form of the subject's, and FULL for a subject that enforces nothing
+/// (NONE would call every step compatible and explain nothing).
 fn pairwise(mode: Mode) -> Mode {
     match mode {
         Mode::BackwardTransitive => Mode::Backward,
         Mode::ForwardTransitive => Mode::Forward,
-        Mode::FullTransitive => Mode::Full,
+        Mode::FullTransitive | Mode::None => Mode::Full,
         m => m,
     }
 }
@@ -464,9 +466,13 @@ fn changes_html(
                     .collect::<String>()
             )
         };
+        let said = match report.verdict {
+            Verdict::Compatible => "no breaking change",
+            _ => "the checker could not decide",
+        };
         let _ = write!(
             out,
-            "<p>{} under {} / {}: no breaking change.</p>{why}",
+            "<p>{} under {} / {}: {said}.</p>{why}",
             verdict_badge(report.verdict),
             report.mode,
             report.policy
@@ -755,7 +761,7 @@ pub async fn diff(
             &ol.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
             &nl.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
         );
-        let mut table = String::from("<table class=\"diff\"><thead><tr><th colspan=\"2\">old</th><th colspan=\"2\">new</th></tr></thead><tbody>\n");
+        let mut table = String::from("<table class=\"diff\"><colgroup><col class=\"num\"><col><col class=\"num\"><col></colgroup><thead><tr><th colspan=\"2\">old</th><th colspan=\"2\">new</th></tr></thead><tbody>\n");
         let cell = |side: &str, i: usize, lines: &[super::html::JsonLine], class: &str| {
             format!(
                 "<td class=\"num\">{n}</td><td class=\"{class}\" id=\"{side}-{n}\" data-pointer=\"{p}\"><code>{t}</code></td>",
@@ -764,11 +770,15 @@ pub async fn diff(
                 t = esc(&lines[i].text)
             )
         };
-        for row in rows {
-            let line = match row {
-                Row::Same(i, j) => format!("{}{}", cell("o", i, &ol, ""), cell("n", j, &nl, "")),
-                Row::Old(i) => format!("{}<td></td><td class=\"gap\"></td>", cell("o", i, &ol, "del")),
-                Row::New(j) => format!("<td></td><td class=\"gap\"></td>{}", cell("n", j, &nl, "add")),
+        for pair in side_by_side(&rows) {
+            let line = match pair {
+                (Some(i), Some(j)) if ol[i].text == nl[j].text => {
+                    format!("{}{}", cell("o", i, &ol, ""), cell("n", j, &nl, ""))
+                }
+                (Some(i), Some(j)) => format!("{}{}", cell("o", i, &ol, "del"), cell("n", j, &nl, "add")),
+                (Some(i), None) => format!("{}<td></td><td class=\"gap\"></td>", cell("o", i, &ol, "del")),
+                (None, Some(j)) => format!("<td></td><td class=\"gap\"></td>{}", cell("n", j, &nl, "add")),
+                (None, None) => continue,
             };
             let _ = writeln!(table, "<tr>{line}</tr>");
         }
