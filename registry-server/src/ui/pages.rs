@@ -493,13 +493,13 @@ fn changes_html(
         |p: &Option<String>, lines: &[super::html::JsonLine], side: &str| -> String {
             let Some(p) = p else { return String::new() };
             let shown = esc(p);
+            let side_name = if side == "o" { "old" } else { "new" };
             match (link_lines, line_of(lines, p)) {
                 (true, Some(n)) => format!(
                     " <a class=\"ptr\" href=\"#{side}-{}\">{side_name} {shown}</a>",
-                    n + 1,
-                    side_name = if side == "o" { "old" } else { "new" }
+                    n + 1
                 ),
-                _ => format!(" <code>{shown}</code>"),
+                _ => format!(" {side_name} <code>{shown}</code>"),
             }
         };
     for (i, c) in report.changes.iter().enumerate() {
