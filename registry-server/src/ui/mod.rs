@@ -189,41 +189,29 @@ async fn session(State(s): State<Shared>, mut req: Request, next: Next) -> Respo
     let (viewer, new_cookie) = match found {
         Some(v) if !v.signing_in || path == "/ui/login" => (v, None),
         _ => {
-            let role = match (&s.tokens, s.open_reads) {
-                (None, _) => Some(Role::Admin),
-                (Some(_), true) => Some(Role::Reader),
-                (Some(_), false) => None,
-            };
-            match role {
-                Some(role) => {
-                    let (id, v) = s.ui.sessions.start(Viewer {
-                        role,
-                        grant: None,
-                        csrf: String::new(),
-                        tokens: s.tokens.is_some(),
-                        signing_in: false,
-                    });
-                    (v, Some(id))
-                }
-                None if path == "/ui/login" => {
-                    // The sign-in form itself needs a CSRF token too.
-                    let (id, v) = s.ui.sessions.start(Viewer {
-                        role: Role::Reader,
-                        grant: None,
-                        csrf: String::new(),
-                        tokens: true,
-                        signing_in: true,
-                    });
-                    (v, Some(id))
-                }
-                None => {
+            // No usable session: full access on an anonymous server (as the
+            // API gives), reading with open reads, else only the sign-in
+            // form, whose session carries its CSRF token and opens nothing else.
+            let (role, signing_in) = match (&s.tokens, s.open_reads) {
+                (None, _) => (Role::Admin, false),
+                (Some(_), true) => (Role::Reader, false),
+                (Some(_), false) if path == "/ui/login" => (Role::Reader, true),
+                (Some(_), false) => {
                     let target = req
                         .uri()
                         .path_and_query()
                         .map_or("/ui".to_owned(), |p| p.as_str().to_owned());
                     return redirect(&format!("/ui/login?next={}", html::query_value(&target)));
                 }
-            }
+            };
+            let (id, v) = s.ui.sessions.start(Viewer {
+                role,
+                grant: None,
+                csrf: String::new(),
+                tokens: s.tokens.is_some(),
+                signing_in,
+            });
+            (v, Some(id))
         }
     };
     req.extensions_mut().insert(viewer);
