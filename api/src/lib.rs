@@ -1,4 +1,4 @@
-//! The registry's HTTP interface as data: the Confluent-compatible request and response bodies, the URIs versions are known by, and (feature `client`) a blocking client.
+//! The registry's HTTP interface as data: every route with its role and bodies, the Confluent-compatible request and response bodies, the OpenAPI document written from them, the URIs versions are known by, and (feature `client`) a blocking client.
 //!
 //! The server, the CLI and the bus all read and write these types, so a
 //! field's name and shape live in one place; none of them pulls in axum or sqlx.
@@ -6,10 +6,14 @@
 mod bodies;
 #[cfg(feature = "client")]
 mod client;
+mod openapi;
+pub mod routes;
 
-pub use bodies::{ErrorBody, Reference, Registered, SchemaById, SchemaRequest, SchemaVersion};
+pub use bodies::*;
 #[cfg(feature = "client")]
 pub use client::{Answer, ClientError, Registry};
+pub use openapi::{MEDIA_TYPE, openapi};
+pub use routes::{Access, Method, Op, ROUTES, Role, Route};
 
 /// `s` percent-encoded as one URL path segment (RFC 3986 unreserved characters kept).
 pub fn path_segment(s: &str) -> String {

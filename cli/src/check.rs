@@ -231,11 +231,11 @@ fn check_against(
                 continue;
             };
             let answer = registry.post(&format!("/subjects/{}", segment(shared)), &this)?;
-            match answer.body["version"].as_u64() {
-                Some(version) if answer.ok() => {
-                    found.insert(shared.clone(), version);
+            match answer.read::<evreg_api::SchemaVersion>("lookup") {
+                Ok(v) => {
+                    found.insert(shared.clone(), v.version as u64);
                 }
-                _ => {
+                Err(_) => {
                     missing = Some(shared.clone());
                     break;
                 }

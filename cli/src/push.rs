@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
+use evreg_api::{ErrorBody, Registered, SchemaVersion};
 use evreg_core::layout::{SchemaDir, registry_documents};
 
 use crate::exit;
@@ -112,41 +113,38 @@ pub fn run(a: &PushArgs, out: &mut dyn Write) -> Result<i32> {
 }
 
 fn push_one(registry: &Registry, key: &str, body: &evreg_api::SchemaRequest) -> Result<Outcome> {
+    let lookup = format!("POST /subjects/{key}");
     let found = registry.post(&format!("/subjects/{}", segment(key)), body)?;
     if found.ok() {
-        return Ok(Outcome::Unchanged(
-            found.body["id"].as_u64().unwrap_or_default(),
-            found.body["version"].as_u64().unwrap_or_default(),
-        ));
+        let v: SchemaVersion = found.read(&lookup)?;
+        return Ok(Outcome::Unchanged(v.id as u64, v.version as u64));
     }
     if found.status != 404 {
-        bail!("POST /subjects/{key}: {}", found.message());
+        bail!("{lookup}: {}", found.message());
     }
+    let register = format!("POST /subjects/{key}/versions");
     let done = registry.post(&format!("/subjects/{}/versions", segment(key)), body)?;
     if done.status == 409 {
-        let witness = &done.body["evreg"]["changes"][0]["witness"];
-        let mut message = done.body["message"]
-            .as_str()
-            .unwrap_or("incompatible")
-            .to_owned();
-        if !witness.is_null() {
-            message.push_str(&format!("; witness: {witness}"));
+        let refused: ErrorBody = serde_json::from_value(done.body.clone())
+            .map_err(|e| anyhow!("{register}: unexpected answer: {e}"))?;
+        let mut message = refused.message;
+        if let Some(change) = refused
+            .evreg
+            .as_ref()
+            .and_then(|r| r.report.changes.first())
+        {
+            message.push_str(&format!("; witness: {}", change.witness));
         }
         return Ok(Outcome::Refused(message));
     }
-    if !done.ok() {
-        bail!("POST /subjects/{key}/versions: {}", done.message());
-    }
-    let id = done.body["id"]
-        .as_u64()
-        .ok_or_else(|| anyhow!("POST /subjects/{key}/versions: no id in {}", done.body))?;
-    let version = match done.body["version"].as_u64() {
+    let done: Registered = done.read(&register)?;
+    let version = match done.version {
         Some(v) => v,
         // A registry that answers only the id: ask which version it became.
         None => {
             let again = registry.post(&format!("/subjects/{}", segment(key)), body)?;
-            again.body["version"].as_u64().unwrap_or_default()
+            again.read::<SchemaVersion>(&lookup)?.version
         }
     };
-    Ok(Outcome::New(id, version))
+    Ok(Outcome::New(done.id as u64, version as u64))
 }

@@ -12,24 +12,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{RawPathParams, Request, State};
-use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use evreg_api::Route;
 use serde::Deserialize;
 
 use crate::{ApiError, AppState, Shared};
 
-/// What a token may do; each role includes the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Read subjects, versions, schemas, config; check compatibility; validate.
-    Reader,
-    /// Also register versions and soft-delete them.
-    Writer,
-    /// Also change config and modes, and delete permanently.
-    Admin,
-}
+pub use evreg_api::Role;
 
 /// One entry of the tokens file.
 #[derive(Debug, Clone, Deserialize)]
@@ -113,51 +103,33 @@ pub fn may_see(grant: Option<&Grant>, subject: &str) -> bool {
     grant.is_none_or(|g| g.allows_subject(subject))
 }
 
-/// The role a request needs.
-fn required(method: &Method, path: &str, query: &str) -> Role {
-    // Decoded as the handlers decode it (`permanent=%74rue` is `true` too).
-    let permanent = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-        .map(|pairs| {
-            pairs
-                .iter()
-                .any(|(k, v)| k == "permanent" && v.eq_ignore_ascii_case("true"))
-        })
-        .unwrap_or(true);
-    let reads = method == Method::GET
-        || method == Method::HEAD
-        || path.starts_with("/compatibility/")
-        || path.starts_with("/validate")
-        || (method == Method::POST
-            && path.starts_with("/subjects/")
-            && !path.ends_with("/versions"));
-    if reads {
-        Role::Reader
-    } else if path.starts_with("/config") || path.starts_with("/mode") || permanent {
-        Role::Admin
-    } else {
-        Role::Writer
-    }
-}
-
-/// Lets a request in when its bearer token's role and subject prefixes allow it.
-pub async fn authorize(State(s): State<Shared>, mut req: Request, next: Next) -> Response {
+/// Lets a request to `route` in when its bearer token's role and subject
+/// prefixes allow what the route's access asks for.
+pub async fn authorize(
+    State((s, route)): State<(Shared, &'static Route)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let Some(tokens) = &s.tokens else {
         return next.run(req).await;
     };
-    match check(&s, tokens, &mut req).await {
+    // Liveness and the API description are public: load balancers and client generators need them.
+    let Some(need) = route.access.needs(req.uri().query().unwrap_or("")) else {
+        return next.run(req).await;
+    };
+    match check(&s, tokens, need, &mut req).await {
         Ok(()) => next.run(req).await,
         Err(e) => e.into_response(),
     }
 }
 
-async fn check(s: &AppState, tokens: &Tokens, req: &mut Request) -> Result<(), ApiError> {
+async fn check(
+    s: &AppState,
+    tokens: &Tokens,
+    need: Role,
+    req: &mut Request,
+) -> Result<(), ApiError> {
     let path = req.uri().path().to_owned();
-    // Liveness and the API description are public: load balancers and client generators need them.
-    // The UI signs browsers in with the same tokens through its own session (`ui::session`).
-    if path == "/healthz" || path == "/openapi.json" || path == "/ui" || path.starts_with("/ui/") {
-        return Ok(());
-    }
-    let need = required(req.method(), &path, req.uri().query().unwrap_or(""));
     if s.open_reads
         && need == Role::Reader
         && !req
@@ -233,31 +205,6 @@ async fn check(s: &AppState, tokens: &Tokens, req: &mut Request) -> Result<(), A
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn roles_by_request() {
-        assert_eq!(required(&Method::GET, "/subjects", ""), Role::Reader);
-        assert_eq!(required(&Method::POST, "/subjects/a.b.c", ""), Role::Reader);
-        assert_eq!(
-            required(&Method::POST, "/compatibility/subjects/a/versions", ""),
-            Role::Reader
-        );
-        assert_eq!(required(&Method::POST, "/validate/batch", ""), Role::Reader);
-        assert_eq!(
-            required(&Method::POST, "/subjects/a.b.c/versions", ""),
-            Role::Writer
-        );
-        assert_eq!(
-            required(&Method::DELETE, "/subjects/a.b.c", ""),
-            Role::Writer
-        );
-        assert_eq!(
-            required(&Method::DELETE, "/subjects/a.b.c", "permanent=TRUE"),
-            Role::Admin
-        );
-        assert_eq!(required(&Method::PUT, "/config/a.b.c", ""), Role::Admin);
-        assert_eq!(required(&Method::PUT, "/mode", ""), Role::Admin);
-    }
 
     #[test]
     fn tokens_file_stores_hashes() {

@@ -7,16 +7,16 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use evreg_core::{Mode, Policy, Verdict, check_versions};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::auth::Grant;
 use crate::store::VersionId;
 use crate::{ApiError, AppState, Cached, Shared};
-use evreg_api::{Registered, SchemaById, SchemaRequest, SchemaVersion};
+use evreg_api::{
+    CompatibilityCheck, Config, ConfigStored, ConfigUpdate, ModeBody, Registered, RegistryMode,
+    SchemaById, SchemaRequest, SchemaVersion, SubjectVersion,
+};
 
-/// Confluent's media type, which its clients send and accept.
-pub const MEDIA_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+pub use evreg_api::MEDIA_TYPE;
 
 pub fn json_response(v: impl serde::Serialize) -> Response {
     let mut r = axum::Json(v).into_response();
@@ -110,7 +110,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> 
 }
 
 pub async fn schema_types() -> Response {
-    json_response(json!(["JSON"]))
+    json_response(["JSON"])
 }
 
 pub async fn list_subjects(
@@ -128,7 +128,7 @@ pub async fn list_subjects(
         .iter()
         .filter(|n| n.starts_with(&prefix) && crate::auth::may_see(grant.as_ref().map(|g| &g.0), n))
         .collect();
-    Ok(json_response(json!(visible)))
+    Ok(json_response(visible))
 }
 
 /// Live versions (or, with `deleted`, soft-deleted ones too); 40401 when there are none.
@@ -154,9 +154,9 @@ pub async fn list_versions(
     q: Flags,
 ) -> Result<Response, ApiError> {
     let versions = versions_of(&s, &subject, flag(&q.deleted)).await?;
-    Ok(json_response(json!(
-        versions.iter().map(|v| v.version).collect::<Vec<_>>()
-    )))
+    Ok(json_response(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+    ))
 }
 
 /// Parses `latest`, `-1` or a version number in [1, 2^31-1].
@@ -226,9 +226,9 @@ pub async fn referenced_by(
 ) -> Result<Response, ApiError> {
     let versions = versions_of(&s, &subject, false).await?;
     let v = pick(&versions, &version)?;
-    Ok(json_response(json!(
-        s.store.referenced_by(&subject, v.version).await?
-    )))
+    Ok(json_response(
+        s.store.referenced_by(&subject, v.version).await?,
+    ))
 }
 
 fn parse_id(id: &str) -> Result<i64, ApiError> {
@@ -305,12 +305,12 @@ pub async fn get_schema_versions(
     P(id): P<String>,
     q: Flags,
 ) -> Result<Response, ApiError> {
-    let list: Vec<Value> = uses(&s, &grant, &id, flag(&q.deleted))
+    let list: Vec<SubjectVersion> = uses(&s, &grant, &id, flag(&q.deleted))
         .await?
         .into_iter()
-        .map(|(subject, version)| json!({"subject": subject, "version": version}))
+        .map(|(subject, version)| SubjectVersion { subject, version })
         .collect();
-    Ok(json_response(json!(list)))
+    Ok(json_response(list))
 }
 
 pub async fn get_schema_subjects(
@@ -325,7 +325,7 @@ pub async fn get_schema_subjects(
         .map(|(subject, _)| subject)
         .collect();
     subjects.dedup();
-    Ok(json_response(json!(subjects)))
+    Ok(json_response(subjects))
 }
 
 /// The register and lookup request, checked: JSON only, references well formed.
@@ -466,7 +466,11 @@ async fn compatibility(
     let report =
         check_versions(&sets, mode, policy).map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
     let compatible = report.verdict == Verdict::Compatible;
-    let mut out = json!({"is_compatible": compatible});
+    let mut out = CompatibilityCheck {
+        is_compatible: compatible,
+        messages: None,
+        evreg: None,
+    };
     if verbose {
         let messages: Vec<String> = report
             .changes
@@ -474,8 +478,8 @@ async fn compatibility(
             .map(|c| format!("{} {}: {}", c.kind, c.path, c.message))
             .chain(report.reasons.iter().cloned())
             .collect();
-        out["messages"] = json!(messages);
-        out["evreg"] = serde_json::to_value(&report).unwrap_or(Value::Null);
+        out.messages = Some(messages);
+        out.evreg = Some(report);
     }
     Ok(json_response(out))
 }
@@ -508,20 +512,11 @@ pub async fn compatibility_one(
     .await
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ConfigRequest {
-    /// Confluent's field; `compatibilityLevel` (what GET answers) is accepted too.
-    #[serde(default)]
-    compatibility: Option<String>,
-    #[serde(default)]
-    compatibility_level: Option<String>,
-    #[serde(default)]
-    compatibility_policy: Option<String>,
-}
-
-fn config_json(mode: Mode, policy: Policy) -> Value {
-    json!({"compatibilityLevel": mode, "compatibilityPolicy": policy})
+fn config_json(mode: Mode, policy: Policy) -> Config {
+    Config {
+        compatibility_level: mode,
+        compatibility_policy: policy,
+    }
 }
 
 pub async fn get_global_config(State(s): State<Shared>) -> Result<Response, ApiError> {
@@ -535,7 +530,7 @@ pub async fn put_global_config(State(s): State<Shared>, body: Body) -> Result<Re
 
 /// `PUT /config` and `PUT /config/{s}`: the global settings are the subject `""`.
 async fn set_config(s: &AppState, subject: &str, body: &Body) -> Result<Response, ApiError> {
-    let req: ConfigRequest = body.parse()?;
+    let req: ConfigUpdate = body.parse()?;
     let level = match (&req.compatibility, &req.compatibility_level) {
         (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => {
             return Err(ApiError::InvalidCompatibility(format!(
@@ -557,11 +552,10 @@ async fn set_config(s: &AppState, subject: &str, body: &Body) -> Result<Response
     s.store
         .set_config(subject, mode.as_str(), policy.map(Policy::as_str))
         .await?;
-    let mut out = json!({"compatibility": mode});
-    if let Some(p) = policy {
-        out["compatibilityPolicy"] = json!(p);
-    }
-    Ok(json_response(out))
+    Ok(json_response(ConfigStored {
+        compatibility: mode,
+        compatibility_policy: policy,
+    }))
 }
 
 /// `DELETE /config[/{s}]`: answers the settings that were in force, then falls back.
@@ -605,15 +599,12 @@ pub async fn delete_subject_config(
     delete_config(&s, &subject).await
 }
 
-#[derive(Debug, Deserialize)]
-struct ModeRequest {
-    mode: String,
+fn mode_body(mode: String) -> Response {
+    json_response(ModeBody { mode })
 }
 
-const MODES: [&str; 3] = ["READWRITE", "READONLY", "IMPORT"];
-
 pub async fn get_global_mode(State(s): State<Shared>) -> Result<Response, ApiError> {
-    Ok(json_response(json!({"mode": s.effective_mode("").await?})))
+    Ok(mode_body(s.effective_mode("").await?))
 }
 
 /// `PUT /mode[/{s}]`. IMPORT is allowed only on an empty registry or subject, unless `force=true`.
@@ -623,12 +614,11 @@ async fn set_mode(
     body: &Body,
     force: bool,
 ) -> Result<Response, ApiError> {
-    let req: ModeRequest = body.parse()?;
-    let mode = req.mode.to_ascii_uppercase();
-    if !MODES.contains(&mode.as_str()) {
+    let req: ModeBody = body.parse()?;
+    let Some(mode) = RegistryMode::parse(&req.mode) else {
         return Err(ApiError::InvalidMode(req.mode));
-    }
-    if mode == "IMPORT" && !force {
+    };
+    if mode == RegistryMode::Import && !force {
         let occupied = if subject.is_empty() {
             !s.store.subjects(true).await?.is_empty()
         } else {
@@ -645,8 +635,8 @@ async fn set_mode(
             )));
         }
     }
-    s.store.set_mode(subject, &mode).await?;
-    Ok(json_response(json!({"mode": mode})))
+    s.store.set_mode(subject, mode.as_str()).await?;
+    Ok(mode_body(mode.as_str().to_owned()))
 }
 
 pub async fn put_global_mode(
@@ -663,10 +653,8 @@ pub async fn get_subject_mode(
     q: Flags,
 ) -> Result<Response, ApiError> {
     match s.store.mode(&subject).await? {
-        Some(m) => Ok(json_response(json!({"mode": m}))),
-        None if flag(&q.default_to_global) => Ok(json_response(
-            json!({"mode": s.effective_mode(&subject).await?}),
-        )),
+        Some(m) => Ok(mode_body(m)),
+        None if flag(&q.default_to_global) => Ok(mode_body(s.effective_mode(&subject).await?)),
         None => Err(ApiError::SubjectModeNotFound(subject)),
     }
 }
@@ -688,7 +676,7 @@ pub async fn delete_subject_mode(
         return Err(ApiError::SubjectModeNotFound(subject));
     };
     s.store.delete_mode(&subject).await?;
-    Ok(json_response(json!({"mode": m})))
+    Ok(mode_body(m))
 }
 
 /// Deletes under the subject's lock, refusing (42206) when a live schema references a version.
@@ -724,7 +712,7 @@ pub async fn delete_subject(
     if deleted.is_empty() {
         return Err(ApiError::SubjectNotFound(subject));
     }
-    Ok(json_response(json!(deleted)))
+    Ok(json_response(deleted))
 }
 
 /// `DELETE /subjects/{s}/versions/{v}`: the same for one version.
@@ -744,7 +732,7 @@ pub async fn delete_version(
     }
     let deleted = delete_versions(&s, &subject, Some(n), permanent).await?;
     match deleted.first() {
-        Some(v) => Ok(json_response(json!(v))),
+        Some(v) => Ok(json_response(v)),
         None if s.store.has(&subject, None, 0).await? || s.store.has(&subject, None, 1).await? => {
             Err(ApiError::VersionNotFound(version))
         }

@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 /// An error a client sees. `message` is written for the client; storage
 /// details go to the log, never into a response.
@@ -24,7 +23,7 @@ pub enum ApiError {
     #[error("Subject '{0}' does not have subject-level compatibility configured")]
     SubjectConfigNotFound(String),
     #[error("{0}")]
-    Incompatible(String, serde_json::Value),
+    Incompatible(String, Box<evreg_api::Refusal>),
     #[error("Invalid schema: {0}")]
     InvalidSchema(String),
     #[error(
@@ -111,13 +110,16 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(detail) => tracing::error!(%detail, "database unreachable"),
             _ => {}
         }
-        let mut body = json!(evreg_api::ErrorBody {
+        let message = self.to_string();
+        let evreg = match self {
+            ApiError::Incompatible(_, refusal) => Some(*refusal),
+            _ => None,
+        };
+        let body = evreg_api::ErrorBody {
             error_code: code,
-            message: self.to_string(),
-        });
-        if let ApiError::Incompatible(_, report) = &self {
-            body["evreg"] = report.clone();
-        }
+            message,
+            evreg,
+        };
         let mut r = (status, Json(body)).into_response();
         r.headers_mut().insert(
             axum::http::header::CONTENT_TYPE,

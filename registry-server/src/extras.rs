@@ -6,9 +6,13 @@ use std::sync::{Arc, RwLock};
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use evreg_api::{
+    BatchValidation, DeadLetter, Health, InvalidLine, RouteBinding, RouteOf, ValidationError,
+    ValidationResult,
+};
 use evreg_core::RoutingKey;
 use evreg_core::schema::Validator;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::auth::Grant;
 use crate::confluent::{Body, json_response};
@@ -30,12 +34,12 @@ pub struct Compiled {
 }
 
 impl Compiled {
-    /// The message's issues as the API writes them (`[]` when valid).
-    pub(crate) fn issues(&self, message: &Value) -> Value {
+    /// The message's errors as the API writes them (none when valid).
+    pub(crate) fn issues(&self, message: &Value) -> Vec<ValidationError> {
         if self.validator.is_valid(message) {
-            json!([])
+            Vec::new()
         } else {
-            json!(issues_json(&self.validator, message))
+            issues_json(&self.validator, message)
         }
     }
 }
@@ -44,8 +48,8 @@ impl Compiled {
 const INLINE_NODES: u64 = 20_000;
 
 /// Which schema a message names: its `event_type` and `event_version` ("v2" or 2).
-pub(crate) fn addressed(message: &Value) -> Result<(String, i64), Value> {
-    let issue = |path: &str, message: &str| json!([{"instancePath": path, "schemaPath": "", "message": message}]);
+pub(crate) fn addressed(message: &Value) -> Result<(String, i64), Vec<ValidationError>> {
+    let issue = |path: &str, message: &str| vec![ValidationError::at(path, message)];
     let Some(obj) = message.as_object() else {
         return Err(issue("", "a message is a JSON object (the envelope)"));
     };
@@ -82,12 +86,12 @@ impl From<Unroutable> for ApiError {
 }
 
 impl Unroutable {
-    pub(crate) fn issues(&self) -> Value {
+    pub(crate) fn issues(&self) -> Vec<ValidationError> {
         let message = match self {
             Unroutable::NoSubject(s) => format!("no subject {s:?} is registered"),
             Unroutable::NoVersion(s, v) => format!("subject {s:?} has no live version {v}"),
         };
-        json!([{"instancePath": "/event_type", "schemaPath": "", "message": message}])
+        vec![ValidationError::at("/event_type", message)]
     }
 }
 
@@ -144,10 +148,14 @@ impl AppState {
     }
 }
 
-fn issues_json(v: &Validator, message: &Value) -> Vec<Value> {
+fn issues_json(v: &Validator, message: &Value) -> Vec<ValidationError> {
     v.issues(message)
         .into_iter()
-        .map(|i| json!({"instancePath": i.instance_path, "schemaPath": i.schema_path, "message": i.message}))
+        .map(|i| ValidationError {
+            instance_path: i.instance_path,
+            schema_path: i.schema_path,
+            message: i.message,
+        })
         .collect()
 }
 
@@ -177,7 +185,12 @@ pub async fn validate(
         Ok(a) => a,
         Err(errors) => {
             s.metrics.validations(0, 1);
-            return Ok(json_response(json!({"valid": false, "errors": errors})));
+            return Ok(json_response(ValidationResult {
+                valid: false,
+                subject: None,
+                version: None,
+                errors,
+            }));
         }
     };
     if !allowed(&grant, &subject) {
@@ -201,21 +214,22 @@ pub async fn validate(
     };
     let valid = errors.is_empty();
     s.metrics.validations(u64::from(valid), u64::from(!valid));
-    let mut out = json!({"valid": valid, "subject": subject, "version": version});
-    if !valid {
-        out["errors"] = json!(errors);
-    }
-    Ok(json_response(out))
+    Ok(json_response(ValidationResult {
+        valid,
+        subject: Some(subject),
+        version: Some(version),
+        errors,
+    }))
 }
 
 /// One line of a batch: its errors already known, or a message to check.
 enum Line {
-    Done(usize, Vec<Value>),
+    Done(usize, Vec<ValidationError>),
     Check(usize, Value, (String, i64)),
 }
 
-fn issue(message: String) -> Vec<Value> {
-    vec![json!({"instancePath": "", "schemaPath": "", "message": message})]
+fn issue(message: String) -> Vec<ValidationError> {
+    vec![ValidationError::at("", message)]
 }
 
 /// `POST /validate/batch`: NDJSON, one message a line; answers counts and the invalid lines.
@@ -234,21 +248,20 @@ pub async fn validate_batch(
         .map(|(i, line)| match serde_json::from_str::<Value>(line) {
             Err(e) => Line::Done(i + 1, issue(format!("not JSON: {e}"))),
             Ok(message) => match addressed(&message) {
-                Err(errors) => Line::Done(i + 1, errors.as_array().cloned().unwrap_or_default()),
+                Err(errors) => Line::Done(i + 1, errors),
                 Ok(key) => Line::Check(i + 1, message, key),
             },
         })
         .collect();
-    let mut validators: HashMap<(String, i64), Result<Arc<Compiled>, Vec<Value>>> = HashMap::new();
+    let mut validators: HashMap<(String, i64), Result<Arc<Compiled>, Vec<ValidationError>>> =
+        HashMap::new();
     for line in &lines {
         if let Line::Check(_, _, key) = line {
             if validators.contains_key(key) {
                 continue;
             }
             let v = if allowed(&grant, &key.0) {
-                s.validator(&key.0, key.1)
-                    .await?
-                    .map_err(|u| u.issues().as_array().cloned().unwrap_or_default())
+                s.validator(&key.0, key.1).await?.map_err(|u| u.issues())
             } else {
                 Err(issue(format!(
                     "this token may not read subject {:?}",
@@ -262,7 +275,7 @@ pub async fn validate_batch(
     let small = validators
         .values()
         .all(|v| v.as_ref().map_or(true, |c| c.small));
-    let check = move || -> Vec<Value> {
+    let check = move || -> Vec<InvalidLine> {
         lines
             .into_iter()
             .filter_map(|line| {
@@ -274,7 +287,11 @@ pub async fn validate_batch(
                         Ok(c) => (n, issues_json(&c.validator, &message)),
                     },
                 };
-                (!errors.is_empty()).then(|| json!({"line": n, "valid": false, "errors": errors}))
+                (!errors.is_empty()).then_some(InvalidLine {
+                    line: n as u64,
+                    valid: false,
+                    errors,
+                })
             })
             .collect()
     };
@@ -285,12 +302,12 @@ pub async fn validate_batch(
     };
     let invalid = results.len() as u64;
     s.metrics.validations(total - invalid, invalid);
-    Ok(json_response(json!({
-        "total": total,
-        "valid": total - invalid,
-        "invalid": invalid,
-        "results": results,
-    })))
+    Ok(json_response(BatchValidation {
+        total,
+        valid: total - invalid,
+        invalid,
+        results,
+    }))
 }
 
 /// `GET /topology/routes/{routing_key}`: where a routing key's messages go, from `evreg.toml`.
@@ -312,32 +329,42 @@ pub async fn topology(
     };
     let routes = config.routes(&key);
     let (queues, consumers) = crate::reach(&routes);
-    let dead_letter: Vec<Value> = config
+    let dead_letter = config
         .queues
         .iter()
         .filter(|q| queues.contains(&q.name.as_str()))
         .filter_map(|q| {
-            q.dead_letter_queue.as_ref().map(|d| {
-                json!({"queue": q.name, "dead_letter_queue": d, "max_deliveries": q.max_deliveries})
+            q.dead_letter_queue.as_ref().map(|d| DeadLetter {
+                queue: q.name.clone(),
+                dead_letter_queue: d.clone(),
+                max_deliveries: q.max_deliveries,
             })
         })
         .collect();
-    Ok(json_response(json!({
-        "routing_key": key.as_str(),
-        "exchange": exchange,
-        "producer": config.producer_of(&key),
-        "bindings": routes.iter().map(|r| json!({"exchange": r.exchange, "queue": r.queue, "pattern": r.pattern.to_string()})).collect::<Vec<_>>(),
-        "queues": queues,
-        "consumers": consumers,
-        "dead_letter": dead_letter,
-    })))
+    Ok(json_response(RouteOf {
+        routing_key: key.as_str().to_owned(),
+        exchange: exchange.to_owned(),
+        producer: config.producer_of(&key).map(str::to_owned),
+        bindings: routes
+            .iter()
+            .map(|r| RouteBinding {
+                exchange: r.exchange.to_owned(),
+                queue: r.queue.to_owned(),
+                pattern: r.pattern.to_string(),
+            })
+            .collect(),
+        queues: queues.iter().map(|q| (*q).to_owned()).collect(),
+        consumers: consumers.iter().map(|c| (*c).to_owned()).collect(),
+        dead_letter,
+    }))
 }
 
-/// The OpenAPI 3.1 description of every route.
-pub const OPENAPI: &str = include_str!("openapi.json");
+/// The OpenAPI 3.1 description of every route, written once from the route table.
+static OPENAPI: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| evreg_api::openapi().to_string());
 
 pub async fn openapi() -> Response {
-    let mut r = OPENAPI.into_response();
+    let mut r = OPENAPI.as_str().into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -364,9 +391,10 @@ pub async fn healthz(State(s): State<Shared>) -> Result<Response, ApiError> {
         .ping()
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    Ok(json_response(
-        json!({"status": "ok", "database": s.store.dialect()}),
-    ))
+    Ok(json_response(Health {
+        status: "ok".into(),
+        database: s.store.dialect().into(),
+    }))
 }
 
 /// `GET /asyncapi/{service}`: the service's AsyncAPI 3.0 document from the

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter};
 use evreg_core::config::RegistryConfig;
 use evreg_core::schema::resolve_uri;
 use evreg_core::{Mode, Policy, SchemaSet, Verdict, check_versions};
@@ -30,7 +30,7 @@ pub mod ui;
 
 pub use auth::{Role, Tokens};
 pub use error::ApiError;
-pub use evreg_api::{Reference, path_segment, version_uri};
+pub use evreg_api::{Op, ROUTES, Reference, path_segment, version_uri};
 pub use store::{Content, Store};
 
 use cache::Cache;
@@ -111,114 +111,35 @@ impl AppState {
 
 type Shared = Arc<AppState>;
 
-/// Every route and its methods: the router is built from this list, and the
-/// OpenAPI test checks the document against it.
-pub const ROUTES: &[(&str, &[&str])] = &[
-    ("/subjects", &["GET"]),
-    ("/subjects/{subject}", &["POST", "DELETE"]),
-    ("/subjects/{subject}/versions", &["GET", "POST"]),
-    ("/subjects/{subject}/versions/{version}", &["GET", "DELETE"]),
-    ("/subjects/{subject}/versions/{version}/schema", &["GET"]),
-    (
-        "/subjects/{subject}/versions/{version}/referencedby",
-        &["GET"],
-    ),
-    ("/schemas/ids/{id}", &["GET"]),
-    ("/schemas/ids/{id}/schema", &["GET"]),
-    ("/schemas/ids/{id}/versions", &["GET"]),
-    ("/schemas/ids/{id}/subjects", &["GET"]),
-    ("/schemas/types", &["GET"]),
-    ("/config", &["GET", "PUT", "DELETE"]),
-    ("/config/{subject}", &["GET", "PUT", "DELETE"]),
-    ("/mode", &["GET", "PUT"]),
-    ("/mode/{subject}", &["GET", "PUT", "DELETE"]),
-    ("/compatibility/subjects/{subject}/versions", &["POST"]),
-    (
-        "/compatibility/subjects/{subject}/versions/{version}",
-        &["POST"],
-    ),
-    ("/validate", &["POST"]),
-    ("/validate/batch", &["POST"]),
-    ("/topology/routes/{routing_key}", &["GET"]),
-    ("/asyncapi/{service}", &["GET"]),
-    ("/openapi.json", &["GET"]),
-    ("/metrics", &["GET"]),
-    ("/healthz", &["GET"]),
-];
-
-/// The registry's routes, with auth, limits and metrics around them.
+/// The registry's routes, with auth, limits and metrics around them: one
+/// endpoint per route of [`evreg_api::ROUTES`], each behind the check its
+/// [`Access`](evreg_api::Access) asks for.
 pub fn app(state: AppState) -> Router {
-    use confluent as c;
     let limits = state.limits;
     let shared = Arc::new(state);
-    Router::new()
-        .route("/subjects", get(c::list_subjects))
-        .route(
-            "/subjects/{subject}",
-            post(c::lookup).delete(c::delete_subject),
-        )
-        .route(
-            "/subjects/{subject}/versions",
-            get(c::list_versions).post(c::register),
-        )
-        .route(
-            "/subjects/{subject}/versions/{version}",
-            get(c::get_version).delete(c::delete_version),
-        )
-        .route(
-            "/subjects/{subject}/versions/{version}/schema",
-            get(c::get_version_schema),
-        )
-        .route(
-            "/subjects/{subject}/versions/{version}/referencedby",
-            get(c::referenced_by),
-        )
-        .route("/schemas/ids/{id}", get(c::get_schema))
-        .route("/schemas/ids/{id}/schema", get(c::get_schema_raw))
-        .route("/schemas/ids/{id}/versions", get(c::get_schema_versions))
-        .route("/schemas/ids/{id}/subjects", get(c::get_schema_subjects))
-        .route("/schemas/types", get(c::schema_types))
-        .route(
-            "/config",
-            get(c::get_global_config)
-                .put(c::put_global_config)
-                .delete(c::delete_global_config),
-        )
-        .route(
-            "/config/{subject}",
-            get(c::get_subject_config)
-                .put(c::put_subject_config)
-                .delete(c::delete_subject_config),
-        )
-        .route("/mode", get(c::get_global_mode).put(c::put_global_mode))
-        .route(
-            "/mode/{subject}",
-            get(c::get_subject_mode)
-                .put(c::put_subject_mode)
-                .delete(c::delete_subject_mode),
-        )
-        .route(
-            "/compatibility/subjects/{subject}/versions",
-            post(c::compatibility_all),
-        )
-        .route(
-            "/compatibility/subjects/{subject}/versions/{version}",
-            post(c::compatibility_one),
-        )
-        .route("/validate", post(extras::validate))
-        .route("/validate/batch", post(extras::validate_batch))
-        .route("/topology/routes/{routing_key}", get(extras::topology))
-        .route("/asyncapi/{service}", get(extras::asyncapi))
-        .route("/openapi.json", get(extras::openapi))
-        .route("/metrics", get(extras::metrics))
-        .route("/healthz", get(extras::healthz))
-        .merge(ui::routes(shared.clone()))
+    let mut router = Router::new();
+    for route in evreg_api::ROUTES {
+        let filter = match route.method {
+            evreg_api::Method::Get => MethodFilter::GET,
+            evreg_api::Method::Post => MethodFilter::POST,
+            evreg_api::Method::Put => MethodFilter::PUT,
+            evreg_api::Method::Delete => MethodFilter::DELETE,
+        };
+        let endpoint = endpoint(route.op, filter);
+        // The UI's pages sign browsers in through their own session; the API takes bearer tokens.
+        let endpoint = if route.doc.is_none() {
+            ui::guarded(endpoint, route, &shared)
+        } else {
+            endpoint.route_layer(axum::middleware::from_fn_with_state(
+                (shared.clone(), route),
+                auth::authorize,
+            ))
+        };
+        router = router.route(route.path, endpoint);
+    }
+    router
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::RouteNotFound })
-        .layer(axum::middleware::from_fn_with_state(
-            shared.clone(),
-            auth::authorize,
-        ))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             browser::guard,
@@ -230,6 +151,67 @@ pub fn app(state: AppState) -> Router {
         // Past the limit the body extractor refuses with 413, which `Body` turns into JSON.
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .with_state(shared)
+}
+
+/// The handler of each operation; the match is exhaustive, so a route
+/// declared without a handler does not compile.
+fn endpoint(op: Op, m: MethodFilter) -> MethodRouter<Shared> {
+    use axum::routing::on;
+    use confluent as c;
+    use ui::{pages as p, topology as t};
+    match op {
+        Op::ListSubjects => on(m, c::list_subjects),
+        Op::LookUp => on(m, c::lookup),
+        Op::DeleteSubject => on(m, c::delete_subject),
+        Op::ListVersions => on(m, c::list_versions),
+        Op::Register => on(m, c::register),
+        Op::GetVersion => on(m, c::get_version),
+        Op::DeleteVersion => on(m, c::delete_version),
+        Op::GetVersionSchema => on(m, c::get_version_schema),
+        Op::ReferencedBy => on(m, c::referenced_by),
+        Op::GetSchema => on(m, c::get_schema),
+        Op::GetSchemaRaw => on(m, c::get_schema_raw),
+        Op::GetSchemaVersions => on(m, c::get_schema_versions),
+        Op::GetSchemaSubjects => on(m, c::get_schema_subjects),
+        Op::SchemaTypes => on(m, c::schema_types),
+        Op::GetGlobalConfig => on(m, c::get_global_config),
+        Op::PutGlobalConfig => on(m, c::put_global_config),
+        Op::DeleteGlobalConfig => on(m, c::delete_global_config),
+        Op::GetSubjectConfig => on(m, c::get_subject_config),
+        Op::PutSubjectConfig => on(m, c::put_subject_config),
+        Op::DeleteSubjectConfig => on(m, c::delete_subject_config),
+        Op::GetGlobalMode => on(m, c::get_global_mode),
+        Op::PutGlobalMode => on(m, c::put_global_mode),
+        Op::GetSubjectMode => on(m, c::get_subject_mode),
+        Op::PutSubjectMode => on(m, c::put_subject_mode),
+        Op::DeleteSubjectMode => on(m, c::delete_subject_mode),
+        Op::CompatibilityAll => on(m, c::compatibility_all),
+        Op::CompatibilityOne => on(m, c::compatibility_one),
+        Op::Validate => on(m, extras::validate),
+        Op::ValidateBatch => on(m, extras::validate_batch),
+        Op::TopologyRoute => on(m, extras::topology),
+        Op::AsyncApi => on(m, extras::asyncapi),
+        Op::OpenApi => on(m, extras::openapi),
+        Op::Metrics => on(m, extras::metrics),
+        Op::Healthz => on(m, extras::healthz),
+        Op::UiHome => on(m, ui::home),
+        Op::UiLoginForm => on(m, ui::login_form),
+        Op::UiLogin => on(m, ui::login),
+        Op::UiLogout => on(m, ui::logout),
+        Op::UiAsset => on(m, ui::asset),
+        Op::UiSubjects => on(m, p::subjects),
+        Op::UiSubject => on(m, p::subject),
+        Op::UiVersion => on(m, p::version),
+        Op::UiDiffDefault => on(m, p::diff_default),
+        Op::UiDiff => on(m, p::diff),
+        Op::UiCheckForm => on(m, p::check_form),
+        Op::UiCheck => on(m, p::check),
+        Op::UiValidateForm => on(m, p::validate_form),
+        Op::UiValidate => on(m, p::validate),
+        Op::UiTopology => on(m, t::page_handler),
+        Op::UiSettings => on(m, p::settings),
+        Op::UiSaveSettings => on(m, p::save_settings),
+    }
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves; requests in flight finish first.
@@ -616,11 +598,11 @@ impl AppState {
                     report.verdict.as_str(),
                     messages.join("; ")
                 );
-                let mut body = serde_json::to_value(&report).unwrap_or(Value::Null);
-                if let Some(affected) = self.consumers_of(subject) {
-                    body["affected"] = affected;
-                }
-                return Err(ApiError::Incompatible(text, body));
+                let refusal = evreg_api::Refusal {
+                    report,
+                    affected: self.consumers_of(subject),
+                };
+                return Err(ApiError::Incompatible(text, Box::new(refusal)));
             }
         }
         let (id, version) = tx.insert(&content, want_id, want_version).await?;
@@ -676,10 +658,13 @@ impl AppState {
 
     /// The queues and consuming services a routing key reaches, from the
     /// topology: who a breaking change would hit.
-    fn consumers_of(&self, subject: &str) -> Option<Value> {
+    fn consumers_of(&self, subject: &str) -> Option<evreg_api::Reach> {
         let key: evreg_core::RoutingKey = subject.parse().ok()?;
         let (queues, consumers) = reach(&self.topology.as_ref()?.routes(&key));
-        Some(serde_json::json!({"queues": queues, "consumers": consumers}))
+        Some(evreg_api::Reach {
+            queues: queues.into_iter().map(str::to_owned).collect(),
+            consumers: consumers.into_iter().map(str::to_owned).collect(),
+        })
     }
 
     /// Forgets cached versions of a subject after a write that is not a registration.

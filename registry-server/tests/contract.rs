@@ -1189,7 +1189,8 @@ async fn metrics_count_requests_and_registrations(s: AppState) {
     );
 }
 
-/// Every route the router serves is in the OpenAPI document, and every documented operation is served.
+/// The OpenAPI document describes exactly the table's API routes, and the
+/// router serves every route of the table, pages included.
 async fn openapi_matches_the_router(s: AppState) {
     let (st, _, text) = send(&s, "GET", "/openapi.json", &[], Vec::new()).await;
     assert_eq!(st, StatusCode::OK);
@@ -1203,26 +1204,73 @@ async fn openapi_matches_the_router(s: AppState) {
             }
         }
     }
-    let mut routed: Vec<(String, String)> = evreg_server::ROUTES
+    let mut api: Vec<(String, String)> = evreg_server::ROUTES
         .iter()
-        .flat_map(|(p, ms)| ms.iter().map(|m| (p.to_string(), m.to_string())))
+        .filter(|r| r.doc.is_some())
+        .map(|r| (r.path.to_owned(), r.method.as_str().to_owned()))
         .collect();
     documented.sort();
-    routed.sort();
-    assert_eq!(documented, routed);
+    api.sort();
+    assert_eq!(documented, api);
+    assert!(api.len() >= 30, "{}", api.len());
     // And the router really serves each one: never the unknown-route 404.
-    for (path, method) in &routed {
-        let concrete = path
+    for r in evreg_server::ROUTES {
+        let concrete = r
+            .path
             .replace("{subject}", "a.b.c")
             .replace("{routing_key}", "a.b.c")
             .replace("{version}", "1")
+            .replace("{range}", "1..2")
+            .replace("{service}", "auth")
+            .replace("{file}", "ui.css")
             .replace("{id}", "1");
-        let (_, _, text) = send(&s, method, &concrete, &[], b"{}".to_vec()).await;
+        let (_, _, text) = send(
+            &s,
+            r.method.as_str(),
+            &concrete,
+            &[("content-type", "application/json")],
+            b"{}".to_vec(),
+        )
+        .await;
         assert!(
             !text.contains("HTTP 404 Not Found"),
-            "{method} {concrete} is not routed: {text}"
+            "{} {concrete} is not routed: {text}",
+            r.method.as_str()
         );
     }
+    // A method the table does not give a path is the unknown-route 404 too.
+    let (st, _, text) = send(&s, "PATCH", "/subjects", &[], Vec::new()).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{text}");
+}
+
+/// The document-checking wrapper every suite's requests go through refuses a
+/// body that does not match: it can fail.
+async fn documented_schemas_refuse_wrong_bodies(_s: AppState) {
+    use axum::http::{HeaderMap, HeaderValue};
+    let mut h = HeaderMap::new();
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("application/vnd.schemaregistry.v1+json"),
+    );
+    let wrong = std::panic::catch_unwind(|| {
+        support::documented::check(
+            "GET",
+            "/schemas/ids/7",
+            StatusCode::OK,
+            &h,
+            r#"{"schemaType":"JSON"}"#,
+        )
+    });
+    assert!(wrong.is_err(), "a SchemaById without `schema` is refused");
+    support::documented::check(
+        "GET",
+        "/schemas/ids/7",
+        StatusCode::OK,
+        &h,
+        r#"{"schema":"{}","schemaType":"JSON"}"#,
+    );
+    let (_, route) = support::documented::route_of("GET", "/schemas/types").expect("routed");
+    assert_eq!(route.path, "/schemas/types", "literal segments win");
 }
 
 /// 64 concurrent registrations to one subject, half of them the same content.
@@ -1639,5 +1687,6 @@ contract!(
     tokens_limit_roles_and_subjects,
     metrics_count_requests_and_registrations,
     openapi_matches_the_router,
+    documented_schemas_refuse_wrong_bodies,
     concurrent_registrations_stay_contiguous,
 );

@@ -261,9 +261,10 @@ async fn tokens_sign_in_and_roles_decide_the_controls(s: AppState) {
     use evreg_server::auth::hash;
     let mut s = seeded(s).await;
     let file = format!(
-        "[[tokens]]\nname = \"reader\"\nsha256 = \"{}\"\nrole = \"reader\"\n[[tokens]]\nname = \"ci\"\nsha256 = \"{}\"\nrole = \"writer\"\n",
+        "[[tokens]]\nname = \"reader\"\nsha256 = \"{}\"\nrole = \"reader\"\n[[tokens]]\nname = \"ci\"\nsha256 = \"{}\"\nrole = \"writer\"\n[[tokens]]\nname = \"auth-admin\"\nsha256 = \"{}\"\nrole = \"admin\"\nsubjects = [\"auth.\"]\n",
         hash("r-token"),
-        hash("w-token")
+        hash("w-token"),
+        hash("a-token")
     );
     s.tokens = Some(std::sync::Arc::new(
         evreg_server::Tokens::parse(&file).expect("tokens"),
@@ -324,15 +325,17 @@ async fn tokens_sign_in_and_roles_decide_the_controls(s: AppState) {
     )
     .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
-    let (_, _, settings_post) = post_as(
+    // The route table says saving settings needs an admin session.
+    let (st, _, settings_post) = post_as(
         &s,
         &reader,
         "/ui/settings",
         &[("csrf", &csrf(&settings)), ("mode", "READONLY")],
     )
     .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
     assert!(
-        settings_post.contains("unlimited admin token"),
+        settings_post.contains("needs an admin token; you are signed in as a reader"),
         "{settings_post}"
     );
     // A writer registers through the page; the API sees the version.
@@ -374,6 +377,24 @@ async fn tokens_sign_in_and_roles_decide_the_controls(s: AppState) {
     )
     .await;
     assert_eq!(st, StatusCode::OK);
+    // An admin limited to subject prefixes passes the route's role but not
+    // the settings' own rule: settings are global or any subject's.
+    let (_, h, _) = sign_in("a-token").await;
+    let admin = session_cookie(&h);
+    let (_, _, settings) = get_as(&s, &admin, "/ui/settings").await;
+    assert!(
+        settings.contains("Changing settings needs an unlimited admin token"),
+        "{settings}"
+    );
+    let (st, _, text) = post_as(
+        &s,
+        &admin,
+        "/ui/settings",
+        &[("csrf", &csrf(&settings)), ("mode", "READONLY")],
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert!(text.contains("unlimited admin token"), "{text}");
     // Signing out ends the session.
     let (_, _, page) = get_as(&s, &writer, "/ui/subjects").await;
     let (st, _, _) = post_as(&s, &writer, "/ui/logout", &[("csrf", &csrf(&page))]).await;

@@ -11,14 +11,17 @@
 #   EVREG_BIN    evreg binary (default: <repo>/target/release/evreg; build it first)
 #   DURATION     wrk duration per target (default 10s)
 #   CONNECTIONS  wrk connections (default 64)
-#   THREADS      wrk threads (default 2)
+#   THREADS      wrk threads (default 1)
+#   NGINX_WORKERS  nginx worker_processes (default 1)
+#   ROUNDS       times the nginx / evreg by-id pair is measured, alternating
+#                which goes first (default 3); the ratio is of the medians
 #   WARMUP       unrecorded wrk run before each target (default 1s; 0 to skip)
 #   SUBJECT      subject to read (default auth.user.created, else the first subject)
 #
 # Each server gets a temp dir (SQLite db, nginx config/logs/pid, wrk Lua script)
 # removed on exit, and a free loopback port: evreg binds port 0 and prints its
 # address; nginx gets a port probed free with ss. nginx runs in the foreground
-# (daemon off) with worker_processes auto (2 here), evreg with its default tokio
+# (daemon off) with NGINX_WORKERS workers, evreg with its default tokio
 # runtime (one worker per core), so both servers compete with wrk's threads.
 set -euo pipefail
 
@@ -26,7 +29,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 EVREG_BIN="${EVREG_BIN:-$root/target/release/evreg}"
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-64}"
-THREADS="${THREADS:-2}"
+THREADS="${THREADS:-1}"
+NGINX_WORKERS="${NGINX_WORKERS:-1}"
+ROUNDS="${ROUNDS:-3}"
 WARMUP="${WARMUP:-1s}"
 SUBJECT="${SUBJECT:-auth.user.created}"
 schemas="$root/schemas"
@@ -109,7 +114,7 @@ start_nginx() {
   local port=$1
   cat >"$tmp/nginx/nginx.conf" <<EOF
 daemon off;
-worker_processes auto;
+worker_processes $NGINX_WORKERS;
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/error.log warn;
 events { worker_connections 1024; }
@@ -200,7 +205,7 @@ echo "# evreg HTTP benchmark"
 echo
 echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); host: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg) at start; wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}'); $(nginx -v 2>&1 | sed 's/^nginx version: //')"
 echo "- evreg: $EVREG_BIN ($("$EVREG_BIN" --version 2>/dev/null || echo 'version unknown'))"
-echo "- wrk: -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up: $WARMUP)"
+echo "- wrk: -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up: $WARMUP); nginx: $NGINX_WORKERS worker(s)"
 echo "- subject: $subject, version $version, id $id; schema body $(wc -c <"$tmp/www/schema.json") bytes"
 [ -f "$tmp/message.json" ] && echo "- /validate message: ${message#"$root"/} ($(wc -c <"$tmp/message.json") bytes)"
 echo
@@ -246,18 +251,35 @@ run() {
   non2xx="$(awk -F': *' '/Non-2xx or 3xx responses/ {print $2}' <<<"$out")"
   socket="$(awk -F': *' '/Socket errors/ {print $2}' <<<"$out")"
   rows+=("| $name | ${rps:-?} | ${p50:-?} | ${p99:-?} | ${non2xx:-0} |")
+  last_rps="${rps:-0}"
   [ -n "$socket" ] && notes+=("$name: socket errors: $socket")
   return 0
 }
 
-run "nginx static file" "$nginx_url"
-run "evreg GET /schemas/ids/$id" "$evreg/schemas/ids/$id"
+# The pair the target is about, in alternating order: the machine's speed drifts.
+nginx_rps=()
+evreg_rps=()
+for round in $(seq 1 "$ROUNDS"); do
+  if [ $((round % 2)) = 1 ]; then
+    run "nginx static file (round $round)" "$nginx_url"; nginx_rps+=("$last_rps")
+    run "evreg GET /schemas/ids/$id (round $round)" "$evreg/schemas/ids/$id"; evreg_rps+=("$last_rps")
+  else
+    run "evreg GET /schemas/ids/$id (round $round)" "$evreg/schemas/ids/$id"; evreg_rps+=("$last_rps")
+    run "nginx static file (round $round)" "$nginx_url"; nginx_rps+=("$last_rps")
+  fi
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+nginx_median="$(median "${nginx_rps[@]}")"
+evreg_median="$(median "${evreg_rps[@]}")"
+ratio="$(awk -v e="$evreg_median" -v n="$nginx_median" 'BEGIN {printf "%.2f", (n > 0) ? e / n : 0}')"
 run "evreg GET /subjects/$subject/versions/latest" "$evreg/subjects/$subject/versions/latest"
 if [ -f "$tmp/validate.lua" ]; then
   run "evreg POST /validate" "$evreg/validate" "$tmp/validate.lua"
 fi
 
 echo "## Summary"
+echo
+echo "GET /schemas/ids/$id against nginx, medians of $ROUNDS rounds: evreg $evreg_median/s, nginx $nginx_median/s, ratio **$ratio**"
 echo
 echo "| target | requests/s | p50 | p99 | non-2xx |"
 echo "|---|---:|---:|---:|---:|"

@@ -13,8 +13,14 @@ use std::cell::OnceCell;
 
 use crate::schema::{SchemaError, SchemaSet, Validator, check_well_formed};
 
-/// Which readers and writers must keep understanding each other.
+/// Which readers and writers must keep understanding each other. BACKWARD:
+/// readers with the new schema read events written with the latest version.
+/// FORWARD: readers with the latest version read events written with the
+/// new schema. FULL: both. *_TRANSITIVE: against every earlier version, not
+/// only the latest. NONE: no check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(rename = "CompatibilityLevel"))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Mode {
     Backward,
@@ -96,6 +102,8 @@ impl FromStr for Mode {
 /// reads and writes events (`LENIENT`: writers send declared fields only,
 /// readers ignore undeclared ones).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(rename = "CompatibilityPolicy"))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Policy {
     Strict,
@@ -132,6 +140,7 @@ impl FromStr for Policy {
 
 /// The checker's answer; never a guess.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Inclusion is proven.
@@ -164,6 +173,7 @@ impl Verdict {
 
 /// Which side writes and which reads in a failed inclusion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Events written with the old schema, read with the new one.
@@ -174,6 +184,8 @@ pub enum Direction {
 
 /// One breaking change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(rename = "CompatibilityChange"))]
 pub struct Change {
     pub direction: Direction,
     /// A Confluent-style name such as `TYPE_NARROWED` or `REQUIRED_PROPERTY_ADDED`.
@@ -185,22 +197,25 @@ pub struct Change {
     /// JSON pointer into the new schema.
     pub new_pointer: Option<String>,
     pub message: String,
-    /// An instance valid under the writer's schema and invalid under the reader's.
+    /// An instance valid under the writer's schema and invalid under the
+    /// reader's, re-validated before it is reported.
     pub witness: Value,
     /// For transitive checks: the earlier version this change is against.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub against_version: Option<u32>,
 }
 
 /// The result of a compatibility check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(rename = "CompatibilityReport"))]
 pub struct Report {
     pub verdict: Verdict,
     pub mode: Mode,
     pub policy: Policy,
     pub changes: Vec<Change>,
     /// Why the verdict is `unknown`, when it is.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
 }
 

@@ -7,19 +7,18 @@
 //! the server checks role and mode on every write whatever the page showed.
 
 mod html;
-mod pages;
-mod topology;
+pub(crate) mod pages;
+pub(crate) mod topology;
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::MethodRouter;
 
 use crate::Shared;
 use crate::auth::{Grant, Role};
@@ -50,6 +49,12 @@ pub struct Viewer {
 impl Viewer {
     pub fn may(&self, role: Role) -> bool {
         self.role >= role
+    }
+
+    /// Settings are global or any subject's: an admin token limited to
+    /// subject prefixes may not change them (as the API's `/config`).
+    pub fn may_change_settings(&self) -> bool {
+        self.may(Role::Admin) && self.grant.as_ref().is_none_or(|g| g.0.subjects.is_empty())
     }
 
     pub fn may_see(&self, subject: &str) -> bool {
@@ -337,7 +342,7 @@ static ASSETS_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
     crate::store::sha256_hex(format!("{CSS}{JS}").as_bytes())[..12].to_owned()
 });
 
-async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+pub async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, kind) = match file.as_str() {
         "ui.css" => (CSS, "text/css; charset=utf-8"),
         "ui.js" => (JS, "text/javascript; charset=utf-8"),
@@ -376,7 +381,7 @@ pub fn form(viewer: &Viewer, body: &[u8]) -> Result<HashMap<String, String>, Res
     }
 }
 
-async fn login_form(
+pub async fn login_form(
     axum::extract::Extension(viewer): axum::extract::Extension<Viewer>,
     axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> Response {
@@ -405,7 +410,7 @@ fn login_page(viewer: &Viewer, next: &str, error: Option<&str>) -> Response {
     )
 }
 
-async fn login(
+pub async fn login(
     State(s): State<Shared>,
     axum::extract::Extension(viewer): axum::extract::Extension<Viewer>,
     req: Request,
@@ -449,7 +454,7 @@ async fn login(
     r
 }
 
-async fn logout(
+pub async fn logout(
     State(s): State<Shared>,
     axum::extract::Extension(viewer): axum::extract::Extension<Viewer>,
     req: Request,
@@ -473,27 +478,46 @@ async fn logout(
     r
 }
 
-/// The UI's routes, each a stable deep link.
-pub fn routes(state: Shared) -> Router<Shared> {
-    use axum::routing::post;
-    use pages as p;
-    Router::new()
-        .route("/ui", get(|| async { redirect("/ui/subjects") }))
-        .route("/ui/", get(|| async { redirect("/ui/subjects") }))
-        .route("/ui/login", get(login_form).post(login))
-        .route("/ui/logout", post(logout))
-        .route("/ui/subjects", get(p::subjects))
-        .route("/ui/subjects/{subject}", get(p::subject))
-        .route("/ui/subjects/{subject}/versions/{version}", get(p::version))
-        .route("/ui/subjects/{subject}/diff", get(p::diff_default))
-        .route("/ui/subjects/{subject}/diff/{range}", get(p::diff))
-        .route(
-            "/ui/subjects/{subject}/check",
-            get(p::check_form).post(p::check),
-        )
-        .route("/ui/validate", get(p::validate_form).post(p::validate))
-        .route("/ui/topology", get(topology::page_handler))
-        .route("/ui/settings", get(p::settings).post(p::save_settings))
-        .route("/ui/assets/{file}", get(asset))
-        .layer(axum::middleware::from_fn_with_state(state, session))
+/// A page's endpoint behind the UI's session and, for pages that need one,
+/// the role its route declares (the session runs first, so the role check
+/// sees the viewer).
+pub fn guarded(
+    endpoint: MethodRouter<Shared>,
+    route: &'static evreg_api::Route,
+    state: &Shared,
+) -> MethodRouter<Shared> {
+    let endpoint = match route.access.needs("") {
+        Some(role) if route.access != evreg_api::Access::Public => {
+            endpoint.route_layer(axum::middleware::from_fn_with_state(role, require))
+        }
+        _ => endpoint,
+    };
+    endpoint.route_layer(axum::middleware::from_fn_with_state(state.clone(), session))
+}
+
+/// Refuses a page to a viewer below the route's role.
+async fn require(State(role): State<Role>, req: Request, next: Next) -> Response {
+    match req.extensions().get::<Viewer>() {
+        Some(v) if v.may(role) => next.run(req).await,
+        Some(v) => {
+            let v = v.clone();
+            error_page(
+                &v,
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                &format!(
+                    "this needs {} {} token; you are signed in as a {}",
+                    if role == Role::Admin { "an" } else { "a" },
+                    role.as_str(),
+                    v.role.as_str()
+                ),
+            )
+        }
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// `/ui`: the subjects list is the home page.
+pub async fn home() -> Response {
+    redirect("/ui/subjects")
 }

@@ -163,11 +163,103 @@ pub async fn exchange(
     let status = resp.status();
     let headers = resp.headers().clone();
     let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-    (
-        status,
-        headers,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    documented::check(method, uri, status, &headers, &text);
+    (status, headers, text)
+}
+
+/// Every JSON answer any suite receives is checked against the schema the
+/// OpenAPI document (written from the route table) gives for its route and
+/// status: the typed bodies and the document cannot drift apart.
+pub mod documented {
+    use std::collections::HashMap;
+    use std::sync::{Arc, LazyLock, Mutex};
+
+    use axum::http::{HeaderMap, StatusCode};
+    use evreg_api::{ROUTES, Route};
+    use serde_json::Value;
+
+    static DOC: LazyLock<Value> = LazyLock::new(evreg_api::openapi);
+    type Validators = Mutex<HashMap<(usize, String), Arc<jsonschema::Validator>>>;
+    static VALIDATORS: LazyLock<Validators> = LazyLock::new(Validators::default);
+
+    /// The documented route a request reached: the one whose template
+    /// matches with the most literal segments.
+    pub fn route_of(method: &str, uri: &str) -> Option<(usize, &'static Route)> {
+        let path = uri.split('?').next().unwrap_or(uri);
+        let segments: Vec<&str> = path.split('/').collect();
+        ROUTES
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.method.as_str() == method && r.doc.is_some())
+            .filter_map(|(i, r)| {
+                let template: Vec<&str> = r.path.split('/').collect();
+                if template.len() != segments.len() {
+                    return None;
+                }
+                let mut literal = 0;
+                for (t, s) in template.iter().zip(&segments) {
+                    if t.starts_with('{') {
+                        if s.is_empty() {
+                            return None;
+                        }
+                    } else if t == s {
+                        literal += 1;
+                    } else {
+                        return None;
+                    }
+                }
+                Some((literal, i, r))
+            })
+            .max_by_key(|(literal, ..)| *literal)
+            .map(|(_, i, r)| (i, r))
+    }
+
+    pub fn check(method: &str, uri: &str, status: StatusCode, headers: &HeaderMap, text: &str) {
+        let json = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.contains("json"));
+        let Some((i, route)) = route_of(method, uri) else {
+            return;
+        };
+        if !json {
+            return;
+        }
+        let body: Value = serde_json::from_str(text).unwrap_or_else(|e| {
+            panic!("{method} {uri}: a JSON answer that is not JSON ({e}): {text}")
+        });
+        let operation = &DOC["paths"][route.path][method.to_ascii_lowercase()];
+        let responses = &operation["responses"];
+        let key = if responses[status.as_str()].is_object() {
+            status.as_str().to_owned()
+        } else {
+            "default".to_owned()
+        };
+        let validator = VALIDATORS
+            .lock()
+            .expect("validators")
+            .entry((i, key.clone()))
+            .or_insert_with(|| {
+                let content = responses[&key]["content"]
+                    .as_object()
+                    .and_then(|c| c.values().next())
+                    .unwrap_or_else(|| panic!("{method} {}: {key} has no content", route.path));
+                let mut schema = content["schema"].clone();
+                schema["components"] = DOC["components"].clone();
+                Arc::new(jsonschema::validator_for(&schema).expect("a documented schema compiles"))
+            })
+            .clone();
+        let errors: Vec<String> = validator
+            .iter_errors(&body)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {uri} answered {status} with a body its documented schema ({} response {key}) refuses: {errors:?}\n{text}",
+            route.path
+        );
+    }
 }
 
 /// One request with the given headers and raw body; answers status, content type and body text.
