@@ -110,6 +110,7 @@ pub async fn authorize(
     mut req: Request,
     next: Next,
 ) -> Response {
+    // `app` adds this layer only when tokens are configured.
     let Some(tokens) = &s.tokens else {
         return next.run(req).await;
     };

@@ -7,12 +7,10 @@
 //! server sends no CORS headers, so a foreign page cannot read answers
 //! either. Confluent's clients send JSON media types and no `Origin`.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{Method, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 
-use crate::Shared;
+use crate::AppState;
 use crate::error::ApiError;
 
 /// The media types a request body may have: Confluent's, JSON, raw bytes as
@@ -120,22 +118,20 @@ fn refuse(req: &Request) -> Option<ApiError> {
 }
 
 /// Refuses what a foreign web page could send, before anything else runs.
-pub async fn guard(State(s): State<Shared>, req: Request, next: Next) -> Response {
+/// Why a request must not reach a handler, if it must not: a rebinding
+/// `Host` on a loopback bind, or what [`refuse`] finds.
+pub fn refusal(s: &AppState, req: &Request) -> Option<ApiError> {
     if s.loopback_only
         && let Some(host) = req.headers().get(header::HOST)
     {
         let host = host.to_str().unwrap_or("");
         if !is_loopback_host(host) {
-            return ApiError::Forbidden(format!(
+            return Some(ApiError::Forbidden(format!(
                 "Host {host:?} is not this machine: a registry listening on loopback answers only to localhost names (DNS rebinding)"
-            ))
-            .into_response();
+            )));
         }
     }
-    match refuse(&req) {
-        Some(e) => e.into_response(),
-        None => next.run(req).await,
-    }
+    refuse(req)
 }
 
 #[cfg(test)]

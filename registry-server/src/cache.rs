@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
+
 use crate::store::{Content, VersionId};
 
 /// A subject's live versions and when the fetch that read them began.
@@ -20,6 +22,9 @@ type Fetched = (Instant, Arc<[VersionId]>);
 pub struct Cache {
     ttl: Duration,
     contents: RwLock<HashMap<i64, Arc<Content>>>,
+    /// `GET /schemas/ids/{id}` answers, encoded on first read: the hottest
+    /// lookup then copies no schema text and escapes nothing.
+    by_id: RwLock<HashMap<i64, Bytes>>,
     versions: RwLock<HashMap<String, Fetched>>,
     subjects: RwLock<Option<(Instant, Arc<[String]>)>>,
     /// Bumped by every local write; a fetch that began before a write does not fill the cache.
@@ -42,6 +47,7 @@ impl Cache {
         Cache {
             ttl,
             contents: RwLock::default(),
+            by_id: RwLock::default(),
             versions: RwLock::default(),
             subjects: RwLock::default(),
             generation: AtomicU64::new(0),
@@ -63,6 +69,19 @@ impl Cache {
 
     pub fn put_content(&self, id: i64, content: Arc<Content>) {
         write(&self.contents).insert(id, content);
+    }
+
+    /// The encoded by-id answer of `id`, when encoded before.
+    pub fn by_id(&self, id: i64) -> Option<Bytes> {
+        let found = read(&self.by_id).get(&id).cloned();
+        if found.is_some() {
+            self.count(true);
+        }
+        found
+    }
+
+    pub fn put_by_id(&self, id: i64, body: Bytes) {
+        write(&self.by_id).insert(id, body);
     }
 
     /// A subject's live versions, when fetched less than `ttl` ago.

@@ -1081,6 +1081,16 @@ async fn tokens_limit_roles_and_subjects(s: AppState) {
     )
     .await;
     assert_eq!(st, StatusCode::OK);
+    // The unlimited read encoded the answer into the cache; the limited token still may not have it.
+    let (st, _, text) = send(
+        &s,
+        "GET",
+        &format!("/schemas/ids/{id}"),
+        &as_("Bearer w-token"),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{text}");
     let (_, _, text) = send(&s, "GET", "/subjects", &as_("Bearer r-token"), Vec::new()).await;
     assert_eq!(
         text,

@@ -17,6 +17,9 @@
 #                which goes first (default 3); the ratio is of the medians
 #   WARMUP       unrecorded wrk run before each target (default 1s; 0 to skip)
 #   SUBJECT      subject to read (default auth.user.created, else the first subject)
+#   AXUM_BIN     the framework-ceiling server (default: <repo>/target/release/examples/bare-axum;
+#                cargo build --release -p evreg-tests --example bare-axum); measured in
+#                each round beside the other two when it exists
 #
 # Each server gets a temp dir (SQLite db, nginx config/logs/pid, wrk Lua script)
 # removed on exit, and a free loopback port: evreg binds port 0 and prints its
@@ -27,6 +30,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 EVREG_BIN="${EVREG_BIN:-$root/target/release/evreg}"
+AXUM_BIN="${AXUM_BIN:-$root/target/release/examples/bare-axum}"
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-1}"
@@ -46,15 +50,16 @@ done
 tmp="$(mktemp -d -t evreg-http-bench.XXXXXX)"
 evreg_pid=""
 nginx_pid=""
+axum_pid=""
 wrk_pid=""
 
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  for pid in $wrk_pid $nginx_pid $evreg_pid; do
+  for pid in $wrk_pid $nginx_pid $axum_pid $evreg_pid; do
     kill -TERM "$pid" 2>/dev/null || true
   done
-  for pid in $wrk_pid $nginx_pid $evreg_pid; do
+  for pid in $wrk_pid $nginx_pid $axum_pid $evreg_pid; do
     wait "$pid" 2>/dev/null || true
   done
   rm -rf "$tmp"
@@ -159,6 +164,22 @@ done
 cmp -s <(curl -fsS "$nginx_url") <(curl -fsS "$evreg/schemas/ids/$id") \
   || die "nginx does not serve the same body as evreg /schemas/ids/$id"
 
+# ---------------------------------------------------- axum alone (optional)
+axum_url=""
+if [ -x "$AXUM_BIN" ]; then
+  "$AXUM_BIN" "$tmp/www/schema.json" >"$tmp/axum.log" 2>&1 &
+  axum_pid=$!
+  for _ in $(seq 1 100); do
+    addr="$(sed -n 's|.*listening on http://\([0-9.:]*\).*|\1|p' "$tmp/axum.log" | head -n1)"
+    if [ -n "$addr" ] && curl -fsS -o /dev/null "http://$addr/schemas/ids/$id" 2>/dev/null; then
+      axum_url="http://$addr/schemas/ids/$id"
+      break
+    fi
+    sleep 0.1
+  done
+  [ -n "$axum_url" ] || die "bare-axum did not start: $(cat "$tmp/axum.log")"
+fi
+
 # ------------------------------------------------------------ /validate
 # One whole message (envelope + payload) of the subject, preferably of its latest version.
 examples="$schemas/$subject/examples"
@@ -259,7 +280,11 @@ run() {
 # The pair the target is about, in alternating order: the machine's speed drifts.
 nginx_rps=()
 evreg_rps=()
+axum_rps=()
 for round in $(seq 1 "$ROUNDS"); do
+  if [ -n "$axum_url" ]; then
+    run "axum alone, same bytes (round $round)" "$axum_url"; axum_rps+=("$last_rps")
+  fi
   if [ $((round % 2)) = 1 ]; then
     run "nginx static file (round $round)" "$nginx_url"; nginx_rps+=("$last_rps")
     run "evreg GET /schemas/ids/$id (round $round)" "$evreg/schemas/ids/$id"; evreg_rps+=("$last_rps")
@@ -280,6 +305,10 @@ fi
 echo "## Summary"
 echo
 echo "GET /schemas/ids/$id against nginx, medians of $ROUNDS rounds: evreg $evreg_median/s, nginx $nginx_median/s, ratio **$ratio**"
+if [ -n "$axum_url" ]; then
+  axum_median="$(median "${axum_rps[@]}")"
+  echo "The framework's ceiling (axum and tokio answering the same bytes and nothing else): $axum_median/s, $(awk -v a="$axum_median" -v n="$nginx_median" 'BEGIN {printf "%.2f", a / n}') of nginx; evreg reaches $(awk -v e="$evreg_median" -v a="$axum_median" 'BEGIN {printf "%.2f", e / a}') of it"
+fi
 echo
 echo "| target | requests/s | p50 | p99 | non-2xx |"
 echo "|---|---:|---:|---:|---:|"
