@@ -22,8 +22,14 @@ pub struct TopologyQuery {
     service: Option<String>,
 }
 
-const COLUMN: f64 = 300.0;
-const NODE_W: f64 = 200.0;
+const COLUMN: f64 = 290.0;
+const NODE_W: f64 = 220.0;
+/// Extra room between exchanges and queues for the binding patterns.
+const PATTERN_GAP: f64 = 150.0;
+/// Width of one character of a node's 12 px name, for cutting long names.
+const CHAR_W: f64 = 6.2;
+/// Binding patterns listed beside a queue before the rest are counted.
+const MAX_PATTERNS: usize = 6;
 const NODE_H: f64 = 34.0;
 const ROW: f64 = 84.0;
 /// A dead-letter queue sits under its work queue, smaller and indented.
@@ -61,6 +67,12 @@ const CLASSES: [&str; 5] = [
     "dead-letters",
 ];
 
+/// The left edge of a column's nodes.
+fn column_x(col: usize) -> f64 {
+    let gap = if col >= QUEUES { PATTERN_GAP } else { 0.0 };
+    20.0 + col as f64 * COLUMN + gap
+}
+
 /// A work queue's dead-letter queue, as the topology plan names it.
 fn dead_letter_of(plan: &Plan, queue: &str) -> String {
     plan.policies
@@ -97,13 +109,10 @@ pub fn svg(config: &RegistryConfig, key: Option<&RoutingKey>) -> String {
         if col == DEAD_LETTERS {
             let owner = plan.policies.iter().find(|p| p.dead_letter_queue == name)?;
             let i = columns[QUEUES].iter().position(|n| *n == owner.queue)?;
-            return Some((
-                20.0 + QUEUES as f64 * COLUMN + DLQ_DX,
-                TOP + i as f64 * ROW + DLQ_DY,
-            ));
+            return Some((column_x(QUEUES) + DLQ_DX, TOP + i as f64 * ROW + DLQ_DY));
         }
         let i = columns[col].iter().position(|n| n == name)?;
-        Some((20.0 + col as f64 * COLUMN, TOP + i as f64 * ROW))
+        Some((column_x(col), TOP + i as f64 * ROW))
     };
     let mut lit = Lit::default();
     if let Some(k) = key {
@@ -130,7 +139,10 @@ pub fn svg(config: &RegistryConfig, key: Option<&RoutingKey>) -> String {
         }
     }
     let rows = columns.iter().map(Vec::len).max().unwrap_or(0).max(1);
-    let (w, h) = (20.0 + 4.0 * COLUMN, TOP + rows as f64 * ROW + 10.0);
+    let (w, h) = (
+        column_x(CONSUMERS) + NODE_W + 20.0,
+        TOP + rows as f64 * ROW + 10.0,
+    );
     let mut out = format!(
         "<svg class=\"topology\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Topology: producers, exchanges, queues, dead letters and consumers\">"
     );
@@ -138,14 +150,10 @@ pub fn svg(config: &RegistryConfig, key: Option<&RoutingKey>) -> String {
         let _ = write!(
             out,
             "<text class=\"heading\" x=\"{}\" y=\"20\">{heading}</text>",
-            20.0 + i as f64 * COLUMN
+            column_x(i)
         );
     }
-    let edge = |out: &mut String,
-                from: (f64, f64),
-                to: (f64, f64),
-                class: &str,
-                label: Option<(&str, usize)>| {
+    let edge = |out: &mut String, from: (f64, f64), to: (f64, f64), class: &str| {
         let (x1, y1) = (from.0 + NODE_W, from.1 + NODE_H / 2.0);
         let (x2, y2) = (to.0, to.1 + NODE_H / 2.0);
         let mx = (x1 + x2) / 2.0;
@@ -153,15 +161,6 @@ pub fn svg(config: &RegistryConfig, key: Option<&RoutingKey>) -> String {
             out,
             "<path class=\"edge {class}\" d=\"M{x1},{y1} C{mx},{y1} {mx},{y2} {x2},{y2}\"/>"
         );
-        // At the curve's midpoint; a second pattern on the same pair goes below the first.
-        if let Some((l, nth)) = label {
-            let _ = write!(
-                out,
-                "<text class=\"label {class}\" x=\"{mx}\" y=\"{}\">{}</text>",
-                (y1 + y2) / 2.0 - 3.0 + nth as f64 * 12.0,
-                esc(l)
-            );
-        }
     };
     // Producer → exchange: a service publishes to the exchange of each key it produces.
     let mut produced: BTreeSet<(String, String)> = BTreeSet::new();
@@ -176,25 +175,53 @@ pub fn svg(config: &RegistryConfig, key: Option<&RoutingKey>) -> String {
         if let (Some(a), Some(b)) = (pos(PRODUCERS, s), pos(EXCHANGES, e)) {
             let on = lit.nodes.contains(&(PRODUCERS, s.clone()))
                 && lit.nodes.contains(&(EXCHANGES, e.clone()));
-            edge(&mut out, a, b, if on { "lit" } else { "" }, None);
+            edge(&mut out, a, b, if on { "lit" } else { "" });
         }
     }
-    let mut pairs: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    // Each queue's binding patterns are listed once each beside the queue,
+    // where its edges arrive, rather than on the crossing curves.
+    let mut patterns: BTreeMap<&str, Vec<(&str, bool)>> = BTreeMap::new();
     for (i, b) in config.bindings.iter().enumerate() {
         if let (Some(a), Some(c)) = (pos(EXCHANGES, &b.exchange), pos(QUEUES, &b.queue)) {
-            let class = if lit.bindings.contains(&i) {
-                "lit binding"
-            } else {
-                "binding"
-            };
+            let on = lit.bindings.contains(&i);
+            edge(&mut out, a, c, if on { "lit binding" } else { "binding" });
             let label = if b.pattern.as_str().is_empty() {
                 "\"\""
             } else {
                 b.pattern.as_str()
             };
-            let nth = pairs.entry((&b.exchange, &b.queue)).or_insert(0);
-            edge(&mut out, a, c, class, Some((label, *nth)));
-            *nth += 1;
+            let list = patterns.entry(&b.queue).or_default();
+            match list.iter_mut().find(|(l, _)| *l == label) {
+                Some(seen) => seen.1 |= on,
+                None => list.push((label, on)),
+            }
+        }
+    }
+    for (queue, list) in &patterns {
+        let Some((x, y)) = pos(QUEUES, queue) else {
+            continue;
+        };
+        let shown = list.len().min(MAX_PATTERNS);
+        let lines = shown + usize::from(list.len() > shown);
+        let top = y + NODE_H / 2.0 + 4.0 - (lines as f64 - 1.0) * 6.0;
+        for (n, (label, on)) in list.iter().take(shown).enumerate() {
+            let _ = write!(
+                out,
+                "<text class=\"label pattern{}\" x=\"{}\" y=\"{}\">{}</text>",
+                if *on { " lit" } else { "" },
+                x - 8.0,
+                top + n as f64 * 12.0,
+                esc(label)
+            );
+        }
+        if list.len() > shown {
+            let _ = write!(
+                out,
+                "<text class=\"label pattern\" x=\"{}\" y=\"{}\">+{} more (select the queue)</text>",
+                x - 8.0,
+                top + shown as f64 * 12.0,
+                list.len() - shown
+            );
         }
     }
     for q in &config.queues {
@@ -216,13 +243,7 @@ pub fn svg(config: &RegistryConfig, key: Option<&RoutingKey>) -> String {
             if let (Some(a), Some(b)) = (pos(QUEUES, q), pos(CONSUMERS, &s.name)) {
                 let on = lit.nodes.contains(&(QUEUES, q.clone()))
                     && lit.nodes.contains(&(CONSUMERS, s.name.clone()));
-                edge(
-                    &mut out,
-                    a,
-                    b,
-                    if on { "lit consume" } else { "consume" },
-                    None,
-                );
+                edge(&mut out, a, b, if on { "lit consume" } else { "consume" });
             }
         }
     }
@@ -253,8 +274,10 @@ pub fn svg(config: &RegistryConfig, key: Option<&RoutingKey>) -> String {
                     ""
                 }
             );
-            let shown: String = if name.chars().count() > 27 {
-                format!("{}…", name.chars().take(26).collect::<String>())
+            // Cut to the box; the full name is the node's tooltip and its details.
+            let fits = ((width - 16.0) / CHAR_W) as usize;
+            let shown: String = if name.chars().count() > fits {
+                format!("{}…", name.chars().take(fits - 1).collect::<String>())
             } else {
                 name.clone()
             };
