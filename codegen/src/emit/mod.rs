@@ -1,5 +1,7 @@
 //! The type model as Rust tokens (quote), one module per service and entity, formatted with prettyplease.
 
+mod file;
+
 use std::collections::BTreeMap;
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
@@ -9,6 +11,8 @@ use serde_json::Value;
 use crate::model::{Def, Field, Ty, TypeDef, TypeId};
 use crate::names::{is_keyword, is_reserved, snake};
 use crate::{DateTimeCrate, Options};
+
+pub(crate) use file::{format, render, with_helpers};
 
 /// One routing key's generated items.
 #[derive(Debug, Clone)]
