@@ -471,9 +471,18 @@ fn direction(
                 report.changes.push(sampled_change(dir, witness));
             } else {
                 report.verdict = report.verdict.and(Verdict::Unknown);
-                report.reasons.push(format!(
-                    "{label}: no candidate witness survived re-validation"
-                ));
+                // A literal read as an f64 that other integers share is why a
+                // value told apart by the model is one to the validator.
+                let imprecise = [&w.set, &r.set]
+                    .into_iter()
+                    .flat_map(|s| s.documents())
+                    .find_map(|(_, d)| super::engine::imprecise_number(d));
+                report.reasons.push(match imprecise {
+                    Some(n) => format!(
+                        "{label}: no candidate witness survived re-validation; the schema holds an integer of about {n:e}, beyond the 64 bits evreg and its validator compare exactly, so values that differ past them cannot be told apart"
+                    ),
+                    None => format!("{label}: no candidate witness survived re-validation"),
+                });
             }
         }
     }

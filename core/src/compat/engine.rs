@@ -382,6 +382,18 @@ impl<'a> Engine<'a> {
                 approx.push(format!("keyword {k} at {} is not modelled", loc.pointer));
             }
         }
+        // A literal beyond 64-bit integers is known only as its f64, which
+        // neighbouring integers share: such a `const` or `enum` value may not
+        // be proven equal to another (only the reader's side is narrowed, so
+        // a writer's literal still yields witnesses).
+        for k in ["const", "enum"] {
+            if let Some(n) = obj.get(k).and_then(imprecise_number) {
+                approx.push(format!(
+                    "the number {n} in {k} at {} is beyond the precision evreg compares exactly (integers past 64 bits)",
+                    loc.pointer
+                ));
+            }
+        }
         if let Some(Value::Array(xs)) = obj.get("allOf") {
             parts.extend((0..xs.len()).map(|i| child(&["allOf", &i.to_string()])));
         }
@@ -1147,6 +1159,7 @@ fn is_plain(v: &Value) -> bool {
                 }
             }
             Value::Array(a) => stack.extend(a),
+            Value::Number(_) if imprecise_number(v).is_some() => return false,
             _ => {}
         }
     }
@@ -1189,6 +1202,8 @@ fn same_shape(
                     "not" | "if" | "oneOf" if views_differ => return false,
                     // Data, not schemas: a `$ref` key in them is text.
                     "const" | "enum" | "default" | "examples" if v != w => return false,
+                    // Equal as f64 is not equal as written (see `imprecise_number`).
+                    "const" | "enum" if imprecise_number(v).is_some() => return false,
                     "const" | "enum" | "default" | "examples" => {}
                     "$ref" if v.is_string() && w.is_string() => {
                         let (Some(ra), Some(rb)) = (v.as_str(), w.as_str()) else {
@@ -1459,4 +1474,18 @@ fn apply_obj(
         }
     }
     note
+}
+
+/// The first number in `v` (searched through arrays and objects) that is an
+/// integer too large for `i64`/`u64` and so was read as an `f64` that other
+/// integers round to as well.
+pub(crate) fn imprecise_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) if n.as_i64().is_none() && n.as_u64().is_none() => n
+            .as_f64()
+            .filter(|f| f.is_finite() && f.fract() == 0.0 && f.abs() >= 9_007_199_254_740_992.0),
+        Value::Array(xs) => xs.iter().find_map(imprecise_number),
+        Value::Object(m) => m.values().find_map(imprecise_number),
+        _ => None,
+    }
 }

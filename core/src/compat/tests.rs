@@ -278,3 +278,42 @@ fn multiples_whose_quotient_overflows() {
         "decimal steps keep their tolerance"
     );
 }
+
+/// Numbers the checker must not call equal or ordered when it cannot tell
+/// (issue: exact numbers): integers past 64 bits are read as f64s that
+/// neighbouring integers share, so two different such `const`s are not
+/// "compatible", even when the two schemas look identical once parsed.
+#[test]
+fn numbers_beyond_f64_precision_are_never_called_compatible() {
+    let parse = |t: &str| -> Value { serde_json::from_str(t).expect("json") };
+    let big = parse(r#"{"const": 12345678910111213141516171819202122232425262728293031}"#);
+    let next = parse(r#"{"const": 12345678910111213141516171819202122232425262728293032}"#);
+    let out = render(big.clone(), next, Mode::Backward, Policy::Strict);
+    assert!(out.starts_with("unknown"), "{out}");
+    assert!(out.contains("beyond the 64 bits"), "{out}");
+    let out = render(big, json!({"enum": [1, 2]}), Mode::Backward, Policy::Strict);
+    assert!(
+        out.starts_with("incompatible"),
+        "a different value is still a witness: {out}"
+    );
+    // Bounds past 2^53 that fit 64 bits are compared exactly.
+    expect![[r#"
+        incompatible
+        Backward MAXIMUM_DECREASED / 18446744073709551615"#]]
+    .assert_eq(&render(
+        json!({"type": "integer", "minimum": 0, "maximum": 18446744073709551615u64}),
+        json!({"type": "integer", "minimum": 0, "maximum": 18446744073709551614u64}),
+        Mode::Backward,
+        Policy::Strict,
+    ));
+    // 1e308 is an integer and a multiple of 0.5.
+    expect![[r#"
+        incompatible
+        Backward ENUM_NARROWED / 1e+308"#]]
+    .assert_eq(&render(
+        json!({"const": 1e308}),
+        json!({"not": {"type": "integer", "multipleOf": 0.5}}),
+        Mode::Backward,
+        Policy::Strict,
+    ));
+}
