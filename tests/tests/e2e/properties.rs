@@ -1,144 +1,164 @@
-//! Randomized soundness: random schema pairs over the supported fragment; every verdict is checked against sampled instances.
+//! Randomized soundness: random schema pairs over the supported fragment, under STRICT and LENIENT; every verdict is checked against sampled instances.
 //!
-//! For `compatible`, every sampled instance valid under the old schema must
-//! be valid under the new one; for `incompatible`, each witness must be
-//! valid under the old schema and invalid under the new one, by the
-//! `jsonschema` crate directly.
+//! For `compatible`, every sampled instance the writer's schema accepts must
+//! be accepted by the reader's; for `incompatible`, each witness must be
+//! accepted by the writer's schema and refused by the reader's — by the
+//! `jsonschema` crate, on the views the policy reads (LENIENT: the writer's
+//! objects closed, the reader's open). Schemas and instances are proptest
+//! strategies, so a failure shrinks to a small pair.
 
+use evreg_core::schema::Validator;
 use evreg_core::{Mode, Policy, SchemaSet, Verdict, check};
 use proptest::prelude::*;
+use proptest::sample::select;
 use serde_json::{Value, json};
-
-/// SplitMix64: a small deterministic generator driven by proptest's seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-
-    fn coin(&mut self) -> bool {
-        self.below(2) == 0
-    }
-}
 
 const NAMES: [&str; 3] = ["a", "b", "c"];
 const STRINGS: [&str; 7] = ["", "a", "b", "ab", "ba", "c", "aaa"];
 const PATTERNS: [&str; 5] = ["^a", "b$", "^[ab]+$", "c", "^.{2}$"];
 
-fn scalar(r: &mut Rng) -> Value {
-    match r.below(6) {
-        0 => Value::Null,
-        1 => json!(r.coin()),
-        2 => json!(r.below(5) as i64 - 2),
-        3 => json!(*r.pick(&[0.5, 1.5, -0.5, 2.0])),
-        _ => json!(*r.pick(&STRINGS)),
-    }
+fn scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        (-2i64..3).prop_map(Value::from),
+        select(vec![0.5, 1.5, -0.5, 2.0]).prop_map(|f| json!(f)),
+        select(STRINGS.to_vec()).prop_map(Value::from),
+    ]
 }
 
-fn schema(r: &mut Rng, depth: u32) -> Value {
-    let leaf = depth == 0;
-    match r.below(if leaf { 7 } else { 13 }) {
-        0 => json!({"type": r.pick(&["null", "boolean", "integer", "number", "string"])}),
-        1 => {
-            json!({"type": r.pick(&["integer", "number"]), "minimum": r.below(4) as i64 - 2, "maximum": r.below(4) as i64})
-        }
-        2 => json!({"type": "string", "minLength": r.below(3), "maxLength": 1 + r.below(3)}),
-        3 => json!({"type": "string", "pattern": r.pick(&PATTERNS)}),
-        4 => json!({"enum": (0..1 + r.below(3)).map(|_| scalar(r)).collect::<Vec<_>>()}),
-        5 => json!({"const": scalar(r)}),
-        6 => json!(r.coin()),
-        7 => {
-            let mut s = json!({"type": "array", "items": schema(r, depth - 1)});
-            if r.coin() {
-                s["maxItems"] = json!(r.below(3));
-            }
-            if r.coin() {
-                s["minItems"] = json!(r.below(2));
-            }
-            if r.below(4) == 0 {
-                s["uniqueItems"] = json!(true);
-            }
-            s
-        }
-        8 => {
-            let mut props = serde_json::Map::new();
-            for n in NAMES.iter().take(1 + r.below(3) as usize) {
-                props.insert((*n).to_owned(), schema(r, depth - 1));
-            }
-            let required: Vec<&str> = NAMES.iter().copied().filter(|_| r.below(3) == 0).collect();
-            let mut s = json!({"type": "object", "properties": props, "required": required});
-            match r.below(3) {
-                0 => s["additionalProperties"] = json!(false),
-                1 => s["additionalProperties"] = schema(r, depth - 1),
-                _ => {}
-            }
-            s
-        }
-        9 => json!({"anyOf": [schema(r, depth - 1), schema(r, depth - 1)]}),
-        10 => json!({"allOf": [schema(r, depth - 1), schema(r, depth - 1)]}),
-        11 => json!({"oneOf": [schema(r, depth - 1), schema(r, depth - 1)]}),
-        _ => json!({"not": schema(r, depth - 1)}),
-    }
+fn leaf_schema() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        select(vec!["null", "boolean", "integer", "number", "string"])
+            .prop_map(|t| json!({"type": t})),
+        (select(vec!["integer", "number"]), -2i64..2, 0i64..4)
+            .prop_map(|(t, lo, hi)| json!({"type": t, "minimum": lo, "maximum": hi})),
+        (0u64..3, 1u64..4)
+            .prop_map(|(lo, hi)| json!({"type": "string", "minLength": lo, "maxLength": hi})),
+        select(PATTERNS.to_vec()).prop_map(|p| json!({"type": "string", "pattern": p})),
+        prop::collection::vec(scalar(), 1..4).prop_map(|vs| json!({"enum": vs})),
+        scalar().prop_map(|c| json!({"const": c})),
+        any::<bool>().prop_map(Value::Bool),
+    ]
 }
 
-fn instance(r: &mut Rng, depth: u32) -> Value {
-    match r.below(if depth == 0 { 5 } else { 7 }) {
-        5 => Value::Array((0..r.below(4)).map(|_| instance(r, depth - 1)).collect()),
-        6 => {
-            let mut m = serde_json::Map::new();
-            for n in NAMES {
-                if r.coin() {
-                    m.insert(n.to_owned(), instance(r, depth - 1));
-                }
-            }
-            Value::Object(m)
-        }
-        _ => scalar(r),
-    }
+/// What an object schema says beyond its properties about the others.
+#[derive(Debug, Clone)]
+enum Additional {
+    Unsaid,
+    Closed,
+    Schema(Value),
 }
 
-fn valid(schema: &Value, v: &Value) -> bool {
-    match schema {
-        Value::Bool(b) => *b,
-        _ => jsonschema::validator_for(schema)
-            .expect("generated schemas are valid")
-            .is_valid(v),
-    }
+/// Schemas over the checker's fragment, nested up to three levels.
+fn schema() -> impl Strategy<Value = Value> {
+    leaf_schema().prop_recursive(3, 24, 3, |inner| {
+        let props = prop::collection::vec(inner.clone(), 1..=3);
+        let additional = prop_oneof![
+            Just(Additional::Unsaid),
+            Just(Additional::Closed),
+            inner.clone().prop_map(Additional::Schema),
+        ];
+        prop_oneof![
+            (
+                inner.clone(),
+                prop::option::of(0u64..3),
+                prop::option::of(0u64..2),
+                prop::bool::weighted(0.25),
+            )
+                .prop_map(|(items, max, min, unique)| {
+                    let mut s = json!({"type": "array", "items": items});
+                    if let Some(m) = max {
+                        s["maxItems"] = json!(m);
+                    }
+                    if let Some(m) = min {
+                        s["minItems"] = json!(m);
+                    }
+                    if unique {
+                        s["uniqueItems"] = json!(true);
+                    }
+                    s
+                }),
+            (
+                props,
+                prop::sample::subsequence(NAMES.to_vec(), 0..=3),
+                additional
+            )
+                .prop_map(|(props, required, additional)| {
+                    let props: serde_json::Map<String, Value> =
+                        NAMES.iter().map(|n| (*n).to_owned()).zip(props).collect();
+                    let mut s =
+                        json!({"type": "object", "properties": props, "required": required});
+                    match additional {
+                        Additional::Unsaid => {}
+                        Additional::Closed => s["additionalProperties"] = json!(false),
+                        Additional::Schema(x) => s["additionalProperties"] = x,
+                    }
+                    s
+                }),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| json!({"anyOf": [a, b]})),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| json!({"allOf": [a, b]})),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| json!({"oneOf": [a, b]})),
+            inner.prop_map(|a| json!({"not": a})),
+        ]
+    })
 }
 
-fn check_pair(seed: u64) -> Result<(), TestCaseError> {
-    let mut r = Rng(seed);
-    let old = schema(&mut r, 2);
-    // Half the time the new schema is a small edit of the old one, so compatible pairs occur often.
-    let new = if r.coin() {
-        schema(&mut r, 2)
-    } else {
-        json!({"anyOf": [old.clone(), schema(&mut r, 1)]})
-    };
+/// An old schema and a new one: half the time unrelated, half the time the
+/// old one widened (`anyOf`), so compatible pairs occur often.
+fn pair() -> impl Strategy<Value = (Value, Value)> {
+    (schema(), schema(), any::<bool>()).prop_map(|(old, other, widen)| {
+        let new = if widen {
+            json!({"anyOf": [old.clone(), other]})
+        } else {
+            other
+        };
+        (old, new)
+    })
+}
+
+fn instance() -> impl Strategy<Value = Value> {
+    scalar().prop_recursive(2, 16, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec(prop::option::of(inner), 3).prop_map(|vs| {
+                Value::Object(
+                    NAMES
+                        .iter()
+                        .zip(vs)
+                        .filter_map(|(n, v)| v.map(|v| ((*n).to_owned(), v)))
+                        .collect(),
+                )
+            }),
+        ]
+    })
+}
+
+fn check_pair(
+    old: &Value,
+    new: &Value,
+    policy: Policy,
+    samples: &[Value],
+) -> Result<(), TestCaseError> {
     let old_set = SchemaSet::new("file:///old.json", old.clone()).expect("old");
     let new_set = SchemaSet::new("file:///new.json", new.clone()).expect("new");
-    let report = check(&old_set, &new_set, Mode::Backward, Policy::Strict).expect("checkable");
+    let report = check(&old_set, &new_set, Mode::Backward, policy).expect("checkable");
+    // The views the policy reads: LENIENT writers send declared fields only, readers ignore the rest.
+    let (writer, reader) = match policy {
+        Policy::Strict => (old_set, new_set),
+        Policy::Lenient => (old_set.lenient(true), new_set.lenient(false)),
+    };
+    let (writer, reader) = (
+        Validator::new(&writer).expect("writer compiles"),
+        Validator::new(&reader).expect("reader compiles"),
+    );
     match report.verdict {
         Verdict::Compatible => {
-            for _ in 0..300 {
-                let v = instance(&mut r, 2);
-                if valid(&old, &v) {
+            for v in samples {
+                if writer.is_valid(v) {
                     prop_assert!(
-                        valid(&new, &v),
-                        "compatible, yet {v} is valid under old {old} and not under new {new}"
+                        reader.is_valid(v),
+                        "compatible under {policy}, yet {v} is accepted by old {old} and refused by new {new}"
                     );
                 }
             }
@@ -147,8 +167,8 @@ fn check_pair(seed: u64) -> Result<(), TestCaseError> {
             prop_assert!(!report.changes.is_empty());
             for c in &report.changes {
                 prop_assert!(
-                    valid(&old, &c.witness) && !valid(&new, &c.witness),
-                    "witness {} does not separate {old} from {new}",
+                    writer.is_valid(&c.witness) && !reader.is_valid(&c.witness),
+                    "under {policy}, witness {} does not separate {old} from {new}",
                     c.witness
                 );
             }
@@ -159,9 +179,13 @@ fn check_pair(seed: u64) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 600, .. ProptestConfig::default() })]
     #[test]
-    fn verdicts_are_sound(seed in any::<u64>()) {
-        check_pair(seed)?;
+    fn verdicts_are_sound(
+        (old, new) in pair(),
+        policy in prop_oneof![Just(Policy::Strict), Just(Policy::Lenient)],
+        samples in prop::collection::vec(instance(), 200),
+    ) {
+        check_pair(&old, &new, policy, &samples)?;
     }
 }
