@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::engine::{Engine, Fatal};
+use super::engine::{Engine, Fatal, Pol};
 use super::incl::{Fail, Outcome, Prover};
 use super::norm::{Expr, Loc, Sets};
 use std::cell::OnceCell;
@@ -407,6 +407,30 @@ pub fn check_versions_prepared(
         );
     }
     Ok(report)
+}
+
+/// What the checker's model says of `instance` under `set`: `Some(true)`
+/// when it certainly accepts it, `Some(false)` when it certainly refuses it,
+/// `None` where the model only approximates. A `Some` that a validator
+/// contradicts is a bug: it is how a witness fails re-validation and a
+/// check ends `unknown` (or worse). For differential tests.
+pub fn model_admits(set: &SchemaSet, instance: &Value) -> Result<Option<bool>, String> {
+    check_well_formed(set).map_err(|e| e.to_string())?;
+    let mut engine = Engine::new(Sets {
+        sides: [set, set],
+        originals: [set, set],
+    });
+    let root = Expr::Node(0, Loc::from_location(&set.root()));
+    let over = engine.admits(&root, instance, Pol::Over)?;
+    let under = engine.admits(&root, instance, Pol::Under)?;
+    match (under, over) {
+        (true, true) => Ok(Some(true)),
+        (false, false) => Ok(Some(false)),
+        (false, true) => Ok(None),
+        (true, false) => Err(format!(
+            "the model's under-approximation admits {instance} and its over-approximation does not"
+        )),
+    }
 }
 
 fn direction(

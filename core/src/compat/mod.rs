@@ -13,7 +13,7 @@ mod strings;
 
 pub use api::{
     Change, Direction, Mode, Policy, Prepared, Report, STEPS, Verdict, check, check_prepared,
-    check_versions, check_versions_prepared, check_within,
+    check_versions, check_versions_prepared, check_within, model_admits,
 };
 
 #[cfg(test)]

@@ -122,6 +122,17 @@ pub(crate) fn translate(ecma: &str) -> Result<String, String> {
                     (d, _) if d.is_ascii_digit() => {
                         return Err("back-references have no finite automaton".to_owned());
                     }
+                    // Unicode properties (`\p{L}`, `\P{Script=Greek}`): the same syntax in both.
+                    ('p' | 'P', _) if chars.peek() == Some(&'{') => {
+                        let mut piece = format!("\\{e}");
+                        for r in chars.by_ref() {
+                            piece.push(r);
+                            if r == '}' {
+                                break;
+                            }
+                        }
+                        piece
+                    }
                     ('/', _) => "/".to_owned(),
                     ('-', true) => r"\-".to_owned(),
                     (other, _) => format!("\\{other}"),
@@ -447,6 +458,10 @@ mod tests {
         assert_eq!(p.is_match(r"x{", "ax{"), Ok(true));
         assert_eq!(p.is_match(r"foo", "xxfooyy"), Ok(true));
         assert!(p.is_match(r"^(?!a)", "b").is_err());
+        // Unicode properties pass through (found by the model-vs-validator property test).
+        assert_eq!(p.is_match(r"^\p{L}+$", "日本é"), Ok(true));
+        assert_eq!(p.is_match(r"^\p{L}+$", "a1"), Ok(false));
+        assert_eq!(p.is_match(r"^\P{L}$", "1"), Ok(true));
     }
 
     #[test]
