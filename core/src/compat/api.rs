@@ -440,6 +440,17 @@ fn direction(
     steps: usize,
     report: &mut Report,
 ) -> Result<(), SchemaError> {
+    // Every schema includes itself, whatever keywords the model approximates.
+    // Not when a literal lost digits in parsing: two texts known by one URI
+    // (a file and its older revision) could have parsed alike.
+    if w.set.is_same_as(&r.set)
+        && !w
+            .set
+            .documents()
+            .any(|(_, d)| super::engine::imprecise_number(d).is_some())
+    {
+        return Ok(());
+    }
     let engine = Engine::new(Sets {
         sides: [&w.set, &r.set],
         originals: [writer, reader],

@@ -317,3 +317,27 @@ fn numbers_beyond_f64_precision_are_never_called_compatible() {
         Policy::Strict,
     ));
 }
+
+/// A schema includes itself, even where the model only approximates its
+/// keywords ($dynamicRef here); unless a literal lost digits in parsing.
+#[test]
+fn a_schema_is_compatible_with_itself() {
+    let set = SchemaSet::new(
+        "file:///s/tree.json",
+        json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$dynamicAnchor": "node",
+            "type": "object",
+            "properties": {"children": {"type": "array", "items": {"$dynamicRef": "#node"}}},
+        }),
+    )
+    .expect("loads");
+    let r = check(&set, &set, Mode::FullTransitive, Policy::Strict).expect("checkable");
+    assert_eq!(r.verdict, super::Verdict::Compatible, "{:?}", r.reasons);
+    let big: Value =
+        serde_json::from_str(r#"{"const": 12345678910111213141516171819202122232425262728293031}"#)
+            .expect("json");
+    let set = SchemaSet::new("file:///s/big.json", big).expect("loads");
+    let r = check(&set, &set, Mode::Full, Policy::Strict).expect("checkable");
+    assert_eq!(r.verdict, super::Verdict::Unknown);
+}

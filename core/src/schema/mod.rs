@@ -244,6 +244,19 @@ impl SchemaSet {
                 .all(|(a, b)| Arc::ptr_eq(&a.value, &b.value))
     }
 
+    /// Whether `other` is the same schema: the same documents, equal, under
+    /// the same URIs and aliases, so every reference resolves alike and
+    /// every instance gets the same answer.
+    pub fn is_same_as(&self, other: &SchemaSet) -> bool {
+        self.docs.len() == other.docs.len()
+            && self.aliases == other.aliases
+            && self.docs.iter().zip(&other.docs).all(|(a, b)| {
+                a.uri == b.uri
+                    && a.dialect == b.dialect
+                    && (Arc::ptr_eq(&a.value, &b.value) || a.value == b.value)
+            })
+    }
+
     /// The URIs documents are known by besides their own, as (URI, document).
     pub fn aliases(&self) -> &[(String, DocId)] {
         &self.aliases
