@@ -82,22 +82,29 @@ free_port() {
   die "no free port found"
 }
 
+# The address a server printed as `listening on http://ADDR` in LOG, once
+# PATH answers there; empty if PID exits or TRIES tenths of a second pass.
+listening_addr() {
+  local log=$1 pid=$2 path=$3 tries=$4 addr
+  for _ in $(seq 1 "$tries"); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    addr="$(sed -n 's|.*listening on http://\([0-9.:]*\).*|\1|p' "$log" | head -n1)"
+    if [ -n "$addr" ] && curl -fsS -o /dev/null "http://$addr$path" 2>/dev/null; then
+      echo "$addr"
+      return 0
+    fi
+    sleep 0.1
+  done
+}
+
 # ---------------------------------------------------------------- evreg
 "$EVREG_BIN" serve --db "sqlite://$tmp/evreg.db" --listen 127.0.0.1:0 --import "$schemas" \
   >"$tmp/evreg.log" 2>&1 &
 evreg_pid=$!
 
-evreg=""
-for _ in $(seq 1 600); do
-  kill -0 "$evreg_pid" 2>/dev/null || { cat "$tmp/evreg.log" >&2; die "evreg exited during start"; }
-  addr="$(sed -n 's|.*listening on http://\([0-9.:]*\).*|\1|p' "$tmp/evreg.log" | head -n1)"
-  if [ -n "$addr" ] && curl -fsS -o /dev/null "http://$addr/healthz" 2>/dev/null; then
-    evreg="http://$addr"
-    break
-  fi
-  sleep 0.1
-done
-[ -n "$evreg" ] || { cat "$tmp/evreg.log" >&2; die "evreg not healthy after 60 s"; }
+addr="$(listening_addr "$tmp/evreg.log" "$evreg_pid" /healthz 600)"
+[ -n "$addr" ] || { cat "$tmp/evreg.log" >&2; die "evreg exited or was not healthy after 60 s"; }
+evreg="http://$addr"
 
 subject="$SUBJECT"
 if ! curl -fsS "$evreg/subjects" | jq -e --arg s "$subject" 'index($s) != null' >/dev/null; then
@@ -169,15 +176,9 @@ axum_url=""
 if [ -x "$AXUM_BIN" ]; then
   "$AXUM_BIN" "$tmp/www/schema.json" >"$tmp/axum.log" 2>&1 &
   axum_pid=$!
-  for _ in $(seq 1 100); do
-    addr="$(sed -n 's|.*listening on http://\([0-9.:]*\).*|\1|p' "$tmp/axum.log" | head -n1)"
-    if [ -n "$addr" ] && curl -fsS -o /dev/null "http://$addr/schemas/ids/$id" 2>/dev/null; then
-      axum_url="http://$addr/schemas/ids/$id"
-      break
-    fi
-    sleep 0.1
-  done
-  [ -n "$axum_url" ] || die "bare-axum did not start: $(cat "$tmp/axum.log")"
+  addr="$(listening_addr "$tmp/axum.log" "$axum_pid" "/schemas/ids/$id" 100)"
+  [ -n "$addr" ] || die "bare-axum did not start: $(cat "$tmp/axum.log")"
+  axum_url="http://$addr/schemas/ids/$id"
 fi
 
 # ------------------------------------------------------------ /validate

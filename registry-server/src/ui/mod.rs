@@ -486,8 +486,8 @@ pub fn guarded(
     route: &'static evreg_api::Route,
     state: &Shared,
 ) -> MethodRouter<Shared> {
-    let endpoint = match route.access.needs("") {
-        Some(role) if route.access != evreg_api::Access::Public => {
+    let endpoint = match route.access {
+        evreg_api::Access::Session(role) => {
             endpoint.route_layer(axum::middleware::from_fn_with_state(role, require))
         }
         _ => endpoint,
