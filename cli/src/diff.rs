@@ -55,9 +55,20 @@ pub fn run(args: &DiffArgs, out: &mut dyn Write) -> Result<i32> {
     let report = check(&old, &new, args.mode, args.policy).map_err(|e| anyhow!("{e}"))?;
     match args.format {
         Format::Json => {
-            let mut v = serde_json::to_value(&report)?;
-            v["old"] = json!(old_path.display().to_string());
-            v["new"] = json!(new_path.display().to_string());
+            // Written straight from the report (not through a `Value`), so
+            // witnesses keep every digit of integers past 64 bits.
+            #[derive(serde::Serialize)]
+            struct Out<'a> {
+                #[serde(flatten)]
+                report: &'a evreg_core::compat::Report,
+                old: String,
+                new: String,
+            }
+            let v = Out {
+                report: &report,
+                old: old_path.display().to_string(),
+                new: new_path.display().to_string(),
+            };
             writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         }
         Format::Human | Format::Github => write_human(
@@ -205,7 +216,7 @@ fn batch_case(line: &str, n: usize, args: &DiffArgs) -> Value {
         "changes": report.changes,
     });
     if let Some(c) = report.changes.first() {
-        v["witness"] = c.witness.clone();
+        v["witness"] = c.witness.value().clone();
     }
     if !report.reasons.is_empty() {
         v["reasons"] = json!(report.reasons);

@@ -66,6 +66,12 @@ pub fn parse_json(path: &Path, text: &str) -> Result<Value, LoadError> {
 
 /// Reads and parses a JSON file.
 pub fn read_json(src: &dyn Source, path: &Path) -> Result<Value, LoadError> {
+    read_json_text(src, path).map(|(v, _)| v)
+}
+
+/// Reads and parses a JSON file, and gives its text too (a schema's
+/// integers past 64 bits survive only there: [`SchemaSet::read_literals`]).
+pub fn read_json_text(src: &dyn Source, path: &Path) -> Result<(Value, String), LoadError> {
     let text = src.read(path).map_err(|m| err(path, m))?;
     if text.len() as u64 > MAX_FILE_BYTES {
         return Err(err(
@@ -76,7 +82,7 @@ pub fn read_json(src: &dyn Source, path: &Path) -> Result<Value, LoadError> {
             ),
         ));
     }
-    parse_json(path, &text)
+    Ok((parse_json(path, &text)?, text))
 }
 
 /// The `file://` URI of a path.

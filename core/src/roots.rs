@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
-use crate::layout::{LoadError, Source, file_uri, read_json, uri_path};
+use crate::layout::{LoadError, Source, file_uri, read_json, read_json_text, uri_path};
 use crate::schema::{
     MissingDocument, SchemaSet, encode_path, normalize_uri, percent_decode, try_resolve_uri,
 };
@@ -176,11 +176,12 @@ impl Roots {
 
     /// Loads a schema file and every document its references reach.
     pub fn load(&self, src: &dyn Source, path: &Path) -> Result<SchemaSet, LoadError> {
-        let root = read_json(src, path)?;
+        let (root, text) = read_json_text(src, path)?;
         let mut set = SchemaSet::new(&file_uri(src, path), root).map_err(|e| LoadError {
             file: path.display().to_string(),
             message: e.to_string(),
         })?;
+        set.read_literals(0, &text);
         self.complete(src, &mut set)?;
         Ok(set)
     }
@@ -214,11 +215,13 @@ impl Roots {
                                 message: format!("references reach more than {MAX_FILES} files"),
                             });
                         }
-                        let value = read_json(src, &file)?;
-                        set.add(&found.uri, value).map_err(|e| LoadError {
+                        let (value, text) = read_json_text(src, &file)?;
+                        let doc = set.add(&found.uri, value).map_err(|e| LoadError {
                             file: file.display().to_string(),
                             message: e.to_string(),
-                        })?
+                        })?;
+                        set.read_literals(doc, &text);
+                        doc
                     }
                     (None, None) => continue,
                 };

@@ -429,7 +429,7 @@ pub async fn lookup(
     let req = read_schema_request(&body)?;
     references_allowed(&req, &grant)?;
     let new = s.candidate(&subject, &req.schema, req.references).await?;
-    let wanted = crate::Content::new(new.set.document(0), new.references);
+    let wanted = crate::Content::new(&new.set, new.references);
     let versions = versions_of(&s, &subject, flag(&q.deleted)).await?;
     for v in versions.iter() {
         let c = content_of(&s, v.id).await?;

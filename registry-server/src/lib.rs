@@ -285,7 +285,9 @@ fn valid_subject(subject: &str) -> Result<(), ApiError> {
 fn parse_schema(uri: &str, text: &str) -> Result<SchemaSet, ApiError> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| ApiError::InvalidSchema(format!("schema is not JSON: {e}")))?;
-    SchemaSet::new(uri, value).map_err(|e| ApiError::InvalidSchema(e.to_string()))
+    let mut set = SchemaSet::new(uri, value).map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
+    set.read_literals(0, text);
+    Ok(set)
 }
 
 /// Reads referenced content, within a registration or outside one.
@@ -351,6 +353,7 @@ async fn add_references(
         let doc = set
             .add(&uri, value)
             .map_err(|e| ApiError::InvalidSchema(format!("references: {:?}: {e}", r.name)))?;
+        set.read_literals(doc, &content.schema);
         set.alias(&by_id, doc);
         todo.extend(content.references.iter().map(|n| (doc, n.clone())));
     }
@@ -500,7 +503,7 @@ impl AppState {
                 "Subject {subject}: a schema id or version may be given only in IMPORT mode"
             )));
         }
-        let content = Content::new(new.set.document(0), new.references.clone());
+        let content = Content::new(&new.set, new.references.clone());
         let hash = content.hash.clone();
         let (mode, policy) = self.effective_config(subject).await?;
         let mut tx = self.store.begin_register(subject).await?;

@@ -55,9 +55,11 @@ pub struct Content {
 }
 
 impl Content {
-    pub fn new(schema: &serde_json::Value, references: Vec<Reference>) -> Content {
+    /// The content of `set`'s root document: its text keeps every digit of
+    /// integers past 64 bits, which the parsed value holds only as `f64`s.
+    pub fn new(set: &evreg_core::schema::SchemaSet, references: Vec<Reference>) -> Content {
         let mut h = Sha256::new();
-        h.update(canonical(schema).as_bytes());
+        h.update(set.document_text(0, true).as_bytes());
         for r in &references {
             h.update(b"\0");
             h.update(r.name.as_bytes());
@@ -67,7 +69,7 @@ impl Content {
             h.update(r.version.to_string().as_bytes());
         }
         Content {
-            schema: schema.to_string().into(),
+            schema: set.document_text(0, false).into(),
             references,
             hash: hex(&h.finalize()),
         }
@@ -100,25 +102,6 @@ fn hex(bytes: &[u8]) -> String {
 /// The hex SHA-256 of `bytes`: how tokens files and lock files name content.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
-}
-
-/// Canonical JSON: object keys sorted, no insignificant white space. Equal
-/// schemas written differently get the same text, hash and id.
-pub fn canonical(v: &serde_json::Value) -> String {
-    fn sort(v: &serde_json::Value) -> serde_json::Value {
-        match v {
-            serde_json::Value::Object(m) => {
-                let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort();
-                serde_json::Value::Object(
-                    keys.into_iter().map(|k| (k.clone(), sort(&m[k]))).collect(),
-                )
-            }
-            serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(sort).collect()),
-            other => other.clone(),
-        }
-    }
-    sort(v).to_string()
 }
 
 /// Ids of schemas, registered as live versions, that reference version `$2` of subject `$1`.

@@ -249,6 +249,50 @@ async fn incompatible_versions_are_refused_with_a_witness(s: AppState) {
     assert_eq!(cfg["compatibilityLevel"], "NONE");
 }
 
+/// Integers past 64 bits keep their digits: stored and served as written,
+/// told apart (two schemas, two ids), and a refusal's witness is the integer.
+async fn integers_past_64_bits_keep_their_digits(s: AppState) {
+    const BIG: &str = "12345678910111213141516171819202122232425262728293031";
+    const NEXT: &str = "12345678910111213141516171819202122232425262728293032";
+    let post = |uri: &'static str, digits: &'static str| {
+        let body = format!(
+            r#"{{"schema": "{{\"type\": \"object\", \"properties\": {{\"id\": {{\"const\": {digits}}}}}}}"}}"#
+        );
+        let s = s.clone();
+        async move {
+            let (status, _, text) = send(
+                &s,
+                "POST",
+                uri,
+                &[("content-type", "application/vnd.schemaregistry.v1+json")],
+                body.into_bytes(),
+            )
+            .await;
+            (status, text)
+        }
+    };
+    let (st, text) = post("/subjects/big/versions", BIG).await;
+    assert_eq!(st, StatusCode::OK, "{text}");
+    let (_, _, stored) = send(
+        &s,
+        "GET",
+        "/subjects/big/versions/1/schema",
+        &[],
+        Vec::new(),
+    )
+    .await;
+    assert!(stored.contains(BIG), "served as written: {stored}");
+    // Not the same schema: a lookup of the neighbour finds nothing.
+    let (st, text) = post("/subjects/big", NEXT).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{text}");
+    let (st, text) = post("/subjects/big/versions", NEXT).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{text}");
+    assert!(
+        text.contains(&format!(r#""witness":{{"id":{BIG}}}"#)),
+        "the witness is the integer itself: {text}"
+    );
+}
+
 async fn errors_are_json_with_confluent_codes(s: AppState) {
     let cases = [
         (
@@ -1683,6 +1727,7 @@ contract!(
     health_follows_the_database,
     register_look_up_and_list,
     incompatible_versions_are_refused_with_a_witness,
+    integers_past_64_bits_keep_their_digits,
     errors_are_json_with_confluent_codes,
     lookup_compatibility_and_subject_config,
     soft_then_permanent_deletes_never_reuse_versions,

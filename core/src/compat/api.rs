@@ -199,10 +199,85 @@ pub struct Change {
     pub message: String,
     /// An instance valid under the writer's schema and invalid under the
     /// reader's, re-validated before it is reported.
-    pub witness: Value,
+    #[cfg_attr(feature = "schemars", schemars(with = "Value"))]
+    pub witness: Witness,
     /// For transitive checks: the earlier version this change is against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub against_version: Option<u32>,
+}
+
+/// A witness event. Its JSON text keeps every digit of integers past 64
+/// bits, which its `Value` (serde_json's) holds only as the nearest `f64`:
+/// serialised with serde_json, and shown, it is the text; validators get the
+/// value. Read back from JSON it is the value (the digits past `f64` lost).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Witness {
+    value: Value,
+    /// The exact text, when it differs from the value's.
+    text: Option<String>,
+}
+
+impl Witness {
+    /// The witness as other JSON tools read it.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// From the checker's value, whose exact integers become text.
+    fn exact(v: Value) -> Witness {
+        if !super::norm::has_exact(&v) {
+            return Witness::from(v);
+        }
+        Witness {
+            value: super::norm::plain(&v),
+            text: Some(super::norm::show(&v)),
+        }
+    }
+}
+
+impl From<Value> for Witness {
+    fn from(value: Value) -> Witness {
+        Witness { value, text: None }
+    }
+}
+
+impl std::ops::Deref for Witness {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        &self.value
+    }
+}
+
+impl PartialEq<Value> for Witness {
+    fn eq(&self, other: &Value) -> bool {
+        self.text.is_none() && self.value == *other
+    }
+}
+
+impl fmt::Display for Witness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.text {
+            Some(t) => f.write_str(t),
+            None => write!(f, "{}", self.value),
+        }
+    }
+}
+
+impl Serialize for Witness {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.text {
+            Some(t) => serde_json::value::RawValue::from_string(t.clone())
+                .map_err(serde::ser::Error::custom)?
+                .serialize(s),
+            None => self.value.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Witness {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Witness, D::Error> {
+        Value::deserialize(d).map(Witness::from)
+    }
 }
 
 /// The result of a compatibility check.
@@ -443,12 +518,7 @@ fn direction(
     // Every schema includes itself, whatever keywords the model approximates.
     // Not when a literal lost digits in parsing: two texts known by one URI
     // (a file and its older revision) could have parsed alike.
-    if w.set.is_same_as(&r.set)
-        && !w
-            .set
-            .documents()
-            .any(|(_, d)| super::engine::imprecise_number(d).is_some())
-    {
+    if w.set.is_same_as(&r.set) && super::engine::inexact_number(&w.set).is_none() {
         return Ok(());
     }
     let engine = Engine::new(Sets {
@@ -489,11 +559,22 @@ fn direction(
                 .map(|c| (c.direction, c.kind.clone(), c.path.clone()))
                 .collect();
             for f in fails {
-                // The witness must convince an independent validator, or it is not reported.
-                if !wv.is_valid(&f.witness) || rv.is_valid(&f.witness) {
+                // The witness must convince an independent validator, or it is
+                // not reported. A validator reads an integer past 64 bits as an
+                // f64 its neighbours share: a refusal that hinges on its digits
+                // is the model's exact comparison, and the change says so.
+                let plain = super::norm::plain(&f.witness);
+                let exact = super::norm::has_exact(&f.witness);
+                if !wv.is_valid(&plain) || (rv.is_valid(&plain) && !exact) {
                     continue;
                 }
-                let change = to_change(f, dir, &w.set, &r.set);
+                let digits_only = exact && rv.is_valid(&plain);
+                let mut change = to_change(f, dir, &w.set, &r.set);
+                if digits_only {
+                    change.message.push_str(
+                        "; told apart by digits past 64 bits, which JSON Schema compares exactly but validators and parsers that read numbers as f64 do not",
+                    );
+                }
                 if reported.insert((change.direction, change.kind.clone(), change.path.clone())) {
                     report.changes.push(change);
                 }
@@ -510,8 +591,7 @@ fn direction(
                 // value told apart by the model is one to the validator.
                 let imprecise = [&w.set, &r.set]
                     .into_iter()
-                    .flat_map(|s| s.documents())
-                    .find_map(|(_, d)| super::engine::imprecise_number(d));
+                    .find_map(super::engine::inexact_number);
                 report.reasons.push(match imprecise {
                     Some(n) => format!(
                         "{label}: no candidate witness survived re-validation; the schema holds an integer of about {n:e}, beyond the 64 bits evreg and its validator compare exactly, so values that differ past them cannot be told apart"
@@ -676,7 +756,7 @@ fn sampled_change(dir: Direction, witness: Value) -> Change {
         message: format!(
             "no rule pinpointed the change, but a sampled event separates the schemas; {side}"
         ),
-        witness,
+        witness: Witness::from(witness),
         against_version: None,
     }
 }
@@ -723,7 +803,7 @@ fn to_change(f: Fail, dir: Direction, writer: &SchemaSet, reader: &SchemaSet) ->
         path,
         old_pointer,
         new_pointer,
-        witness: f.witness,
+        witness: Witness::exact(f.witness),
         against_version: None,
     }
 }

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -386,8 +387,13 @@ impl<'a> Engine<'a> {
         // neighbouring integers share: such a `const` or `enum` value may not
         // be proven equal to another (only the reader's side is narrowed, so
         // a writer's literal still yields witnesses).
-        for k in ["const", "enum"] {
-            if let Some(n) = obj.get(k).and_then(imprecise_number) {
+        let literals = |k: &str| {
+            obj.get(k)
+                .map(|v| with_literals(v, &format!("{}/{k}", loc.pointer), set.literals(loc.doc)))
+        };
+        let (enum_values, const_value) = (literals("enum"), literals("const"));
+        for (k, v) in [("const", &const_value), ("enum", &enum_values)] {
+            if let Some(n) = v.as_ref().and_then(imprecise_number) {
                 approx.push(format!(
                     "the number {n} in {k} at {} is beyond the precision evreg compares exactly (integers past 64 bits)",
                     loc.pointer
@@ -476,13 +482,13 @@ impl<'a> Engine<'a> {
         }
         let mut norm = Norm { atoms, approx };
         let mut values: Option<Vec<Value>> = None;
-        if let Some(Value::Array(vs)) = obj.get("enum") {
-            values = Some(vs.clone());
+        if let Some(Value::Array(vs)) = enum_values {
+            values = Some(vs);
         }
-        if let Some(c) = obj.get("const") {
+        if let Some(c) = const_value {
             values = Some(match values {
-                Some(vs) => vs.into_iter().filter(|v| json_eq(v, c)).collect(),
-                None => vec![c.clone()],
+                Some(vs) => vs.into_iter().filter(|v| json_eq(v, &c)).collect(),
+                None => vec![c],
             });
         }
         if let Some(vs) = values {
@@ -977,6 +983,8 @@ impl<'a> Engine<'a> {
             (Kind::Null, Value::Null) => true,
             (Kind::Bool(b), Value::Bool(c)) => b == c,
             (Kind::Num(n), Value::Number(_)) => n.admits_value(v),
+            (Kind::Num(n), _) if exact_digits(v).is_some() => n.admits_value(v),
+            (_, _) if exact_digits(v).is_some() && !matches!(a.kind, Kind::Value(..)) => false,
             (Kind::Str(s), Value::String(text)) => {
                 if !s.len_ok(text.chars().count() as u64) {
                     return Ok(false);
@@ -1474,6 +1482,59 @@ fn apply_obj(
         }
     }
     note
+}
+
+/// `v`, found at `pointer`, with each integer past 64 bits that `literals`
+/// (its document's) spells exactly made an exact integer.
+fn with_literals(v: &Value, pointer: &str, literals: &[(Arc<str>, Arc<str>)]) -> Value {
+    let mut out = v.clone();
+    for (p, digits) in literals {
+        let Some(inner) = p.strip_prefix(pointer) else {
+            continue;
+        };
+        if !(inner.is_empty() || inner.starts_with('/')) {
+            continue;
+        }
+        if let Some(slot) = out.pointer_mut(inner)
+            && crate::schema::literal_matches(slot, digits)
+        {
+            *slot = exact_integer(digits);
+        }
+    }
+    out
+}
+
+/// The first integer past 64 bits in `set` whose digits are not known (its
+/// documents were given as values, not text): only its `f64` is.
+pub(crate) fn inexact_number(set: &SchemaSet) -> Option<f64> {
+    fn walk(v: &Value, at: &mut String, known: &[(Arc<str>, Arc<str>)]) -> Option<f64> {
+        match v {
+            Value::Number(_) => {
+                imprecise_number(v).filter(|_| !known.iter().any(|(p, _)| **p == **at))
+            }
+            Value::Array(xs) => xs.iter().enumerate().find_map(|(i, x)| {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                let found = walk(x, at, known);
+                at.truncate(len);
+                found
+            }),
+            Value::Object(m) => m.iter().find_map(|(k, x)| {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&crate::schema::escape_pointer(k));
+                let found = walk(x, at, known);
+                at.truncate(len);
+                found
+            }),
+            _ => None,
+        }
+    }
+    (0..set.documents().count()).find_map(|doc| {
+        let value = set.document(doc);
+        imprecise_number(value)?;
+        walk(value, &mut String::new(), set.literals(doc))
+    })
 }
 
 /// The first number in `v` (searched through arrays and objects) that is an

@@ -218,11 +218,11 @@ impl<'a> Prover<'a> {
                         ),
                         (Kind::Value(..), true) => (
                             "ENUM_NARROWED",
-                            format!("the value {v} is no longer accepted"),
+                            format!("the value {} is no longer accepted", show(&v)),
                         ),
                         _ => (
                             "VALUE_NARROWED",
-                            format!("the value {v} is no longer accepted"),
+                            format!("the value {} is no longer accepted", show(&v)),
                         ),
                     };
                     fails.push(fail(kind, v, detail));
@@ -274,7 +274,7 @@ impl<'a> Prover<'a> {
                             fs.push(fail(
                                 "VALUE_EXCLUDED",
                                 (**e).clone(),
-                                format!("the value {e} is no longer accepted"),
+                                format!("the value {} is no longer accepted", show(e)),
                             ));
                         }
                     }

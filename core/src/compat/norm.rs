@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::strings::StrSpec;
 use crate::schema::{Location, SchemaSet};
@@ -428,7 +428,92 @@ pub(crate) fn type_atoms(name: &str, origin: Option<Loc>) -> Vec<Atom> {
         .collect()
 }
 
+/// The key of the one-entry object that stands, inside the checker, for an
+/// integer past 64 bits known exactly from the schema's text (serde_json's
+/// `Value` holds only its `f64`). It never leaves the checker: witnesses are
+/// validated as [`plain`] values and shown with [`show`].
+const EXACT_INTEGER: &str = "\u{0}evreg:integer";
+
+/// The checker's value for an integer past 64 bits, from its digits.
+pub(crate) fn exact_integer(digits: &str) -> Value {
+    let mut m = Map::new();
+    m.insert(EXACT_INTEGER.to_owned(), Value::String(digits.to_owned()));
+    Value::Object(m)
+}
+
+/// The digits of an exact integer built by [`exact_integer`].
+pub(crate) fn exact_digits(v: &Value) -> Option<&str> {
+    match v {
+        Value::Object(m) if m.len() == 1 => m.get(EXACT_INTEGER)?.as_str(),
+        _ => None,
+    }
+}
+
+/// Whether `v` holds an exact integer anywhere.
+pub(crate) fn has_exact(v: &Value) -> bool {
+    match v {
+        Value::Array(xs) => xs.iter().any(has_exact),
+        Value::Object(m) => exact_digits(v).is_some() || m.values().any(has_exact),
+        _ => false,
+    }
+}
+
+/// `v` as other JSON tools read it: exact integers become their `f64`.
+pub(crate) fn plain(v: &Value) -> Value {
+    if let Some(d) = exact_digits(v) {
+        return d
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::Null, Value::Number);
+    }
+    match v {
+        Value::Array(xs) => Value::Array(xs.iter().map(plain).collect()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (k.clone(), plain(x))).collect()),
+        _ => v.clone(),
+    }
+}
+
+/// `v` as JSON text, exact integers with all their digits.
+pub(crate) fn show(v: &Value) -> String {
+    if !has_exact(v) {
+        return v.to_string();
+    }
+    if let Some(d) = exact_digits(v) {
+        return d.to_owned();
+    }
+    match v {
+        Value::Array(xs) => format!("[{}]", xs.iter().map(show).collect::<Vec<_>>().join(",")),
+        Value::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, x)| format!("{}:{}", Value::String(k.clone()), show(x)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        _ => v.to_string(),
+    }
+}
+
+/// An integer exactly when it fits `i128`, and as its nearest `f64`.
+fn exact_parts(digits: &str) -> (f64, Option<i128>) {
+    (
+        digits.parse::<f64>().unwrap_or(f64::NAN),
+        digits.parse::<i128>().ok(),
+    )
+}
+
+/// `digits mod m` for a positive integer `m` below 2^53, by long division.
+fn digits_rem(digits: &str, m: u64) -> u64 {
+    digits.trim_start_matches('-').bytes().fold(0u128, |r, b| {
+        (r * 10 + u128::from(b - b'0')) % u128::from(m)
+    }) as u64
+}
+
 pub(crate) fn json_type(v: &Value) -> &'static str {
+    if exact_digits(v).is_some() {
+        return "integer";
+    }
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -443,6 +528,12 @@ pub(crate) fn json_type(v: &Value) -> &'static str {
 
 /// JSON Schema equality: numbers compare by value (`1.0 == 1`), objects ignore order.
 pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
+    match (exact_digits(a), exact_digits(b)) {
+        (Some(x), Some(y)) => return x == y,
+        // Past 64 bits, exactly: no `u64`/`i64` is equal, and an `f64` could stand for many integers.
+        (Some(_), _) | (_, Some(_)) => return false,
+        (None, None) => {}
+    }
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
             (Some(i), Some(j)) => i == j,
@@ -505,6 +596,9 @@ fn binary_multiple(x: f64, m: f64) -> bool {
 impl Num {
     /// Whether the JSON number `v` is in the set, exactly for integers that fit 64 bits.
     pub fn admits_value(&self, v: &Value) -> bool {
+        if let Some(d) = exact_digits(v) {
+            return self.admits_exact(d);
+        }
         let Some(x) = v.as_f64() else { return false };
         let xi = exact_int(v);
         if let Some(b) = self.lo {
@@ -526,6 +620,34 @@ impl Num {
             && (!self.non_integer || !int)
             && self.mult.iter().all(|m| is_multiple(x, *m))
             && self.not_mult.iter().all(|m| !is_multiple(x, *m))
+    }
+
+    /// Whether the integer `digits` (past 64 bits) is in the set: bounds
+    /// compared exactly when both fit `i128` (or `f64` tells them apart),
+    /// integer `multipleOf`s below 2^53 by long division.
+    fn admits_exact(&self, digits: &str) -> bool {
+        let (x, xi) = exact_parts(digits);
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let outside = |b: &Bound, beyond: std::cmp::Ordering| match cmp_num(x, xi, b.v, b.int) {
+            Some(o) if o == beyond => true,
+            Some(Equal) => b.excl,
+            _ => false,
+        };
+        if self.lo.is_some_and(|b| outside(&b, Less))
+            || self.hi.is_some_and(|b| outside(&b, Greater))
+        {
+            return false;
+        }
+        let multiple = |m: f64| {
+            if m.fract() == 0.0 && m > 0.0 && m < EXACT_F64 {
+                digits_rem(digits, m as u64) == 0
+            } else {
+                is_multiple(x, m)
+            }
+        };
+        !self.non_integer
+            && self.mult.iter().all(|m| multiple(*m))
+            && self.not_mult.iter().all(|m| !multiple(*m))
     }
 
     pub fn admits(&self, x: f64) -> bool {

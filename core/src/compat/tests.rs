@@ -318,6 +318,108 @@ fn numbers_beyond_f64_precision_are_never_called_compatible() {
     ));
 }
 
+/// Checks two schemas given as text, so their integers past 64 bits keep
+/// their digits; renders as [`render`] does, each change with its message.
+fn render_text(old: &str, new: &str, mode: Mode) -> String {
+    let set = |uri: &str, text: &str| {
+        let mut s = SchemaSet::new(uri, serde_json::from_str(text).expect("json")).expect("loads");
+        s.read_literals(0, text);
+        s
+    };
+    let (o, n) = (
+        set("file:///s/old.json", old),
+        set("file:///s/new.json", new),
+    );
+    let r = check(&o, &n, mode, Policy::Strict).expect("checkable");
+    let mut out = r.verdict.as_str().to_owned();
+    for c in &r.changes {
+        out.push_str(&format!(
+            "\n{:?} {} {} {}\n  {}",
+            c.direction,
+            c.kind,
+            if c.path.is_empty() { "/" } else { &c.path },
+            c.witness,
+            c.message
+        ));
+        // The JSON report spells the witness as the checker does.
+        let json = serde_json::to_string(c).expect("serialises");
+        assert!(
+            json.contains(&format!("\"witness\":{}", c.witness)),
+            "{json}"
+        );
+        let (w, rd) = match c.direction {
+            super::Direction::Backward => (&o, &n),
+            super::Direction::Forward => (&n, &o),
+        };
+        assert!(Validator::new(w).expect("w").is_valid(&c.witness));
+        if !c.message.contains("digits past 64 bits") {
+            assert!(!Validator::new(rd).expect("r").is_valid(&c.witness));
+        }
+    }
+    for reason in &r.reasons {
+        out.push_str(&format!("\n? {reason}"));
+    }
+    out
+}
+
+/// Read from text, integers past 64 bits are compared by their digits, and
+/// a witness is the integer itself, not its nearest `f64`.
+#[test]
+fn integers_past_64_bits_keep_their_digits() {
+    const BIG: &str = "12345678910111213141516171819202122232425262728293031";
+    const NEXT: &str = "12345678910111213141516171819202122232425262728293032";
+    let konst = |n: &str| format!(r#"{{"const": {n}}}"#);
+    expect![[r#"
+        incompatible
+        Backward ENUM_NARROWED / 12345678910111213141516171819202122232425262728293031
+          at the event: the value 12345678910111213141516171819202122232425262728293031 is no longer accepted; the new schema rejects an event the old schema accepts; told apart by digits past 64 bits, which JSON Schema compares exactly but validators and parsers that read numbers as f64 do not"#]]
+    .assert_eq(&render_text(&konst(BIG), &konst(NEXT), Mode::Backward));
+    assert_eq!(
+        render_text(&konst(BIG), &konst(BIG), Mode::Full),
+        "compatible"
+    );
+    expect![[r#"
+        incompatible
+        Backward TYPE_NARROWED / 12345678910111213141516171819202122232425262728293031
+          at the event: integer values are no longer accepted; the new schema rejects an event the old schema accepts"#]]
+    .assert_eq(&render_text(&konst(BIG), r#"{"type": "string"}"#, Mode::Backward));
+    // Within the reader's enum, nested, against bounds and integer multiples.
+    let nested = |n: &str| {
+        format!(r#"{{"type": "object", "properties": {{"id": {{"enum": ["x", {n}]}}}}}}"#)
+    };
+    assert_eq!(
+        render_text(&nested(BIG), &nested(BIG), Mode::Full),
+        "compatible"
+    );
+    expect![[r#"
+        incompatible
+        Backward ENUM_NARROWED /id {"id":12345678910111213141516171819202122232425262728293031}
+          at /id: the value 12345678910111213141516171819202122232425262728293031 is no longer accepted; the new schema rejects an event the old schema accepts; told apart by digits past 64 bits, which JSON Schema compares exactly but validators and parsers that read numbers as f64 do not"#]]
+    .assert_eq(&render_text(&nested(BIG), &nested(NEXT), Mode::Backward));
+    assert_eq!(
+        render_text(
+            &konst(BIG),
+            r#"{"type": "integer", "minimum": 1e52, "multipleOf": 1}"#,
+            Mode::Backward
+        ),
+        "compatible"
+    );
+    // BIG is 1 modulo 3 and 5 modulo 7.
+    assert!(
+        render_text(
+            &konst(BIG),
+            r#"{"type": "integer", "multipleOf": 7}"#,
+            Mode::Backward
+        )
+        .starts_with("incompatible")
+    );
+    expect![[r#"
+        incompatible
+        Backward ENUM_NARROWED / 12345678910111213141516171819202122232425262728293031
+          at the event: the value 12345678910111213141516171819202122232425262728293031 is no longer accepted; the new schema rejects an event the old schema accepts"#]]
+    .assert_eq(&render_text(&konst(BIG), r#"{"multipleOf": 3}"#, Mode::Backward));
+}
+
 /// A schema includes itself, even where the model only approximates its
 /// keywords ($dynamicRef here); unless a literal lost digits in parsing.
 #[test]

@@ -11,9 +11,11 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+mod literals;
 mod uri;
 mod validate;
 
+pub use literals::{Literals, big_integers, literal_matches};
 use uri::{base_id, unescape_pointer};
 pub use uri::{
     encode_path, escape_pointer, is_known_document, known_document, normalize_uri, percent_decode,
@@ -119,6 +121,8 @@ struct Document {
     /// Shared: sets and their LENIENT views are cloned often, documents rarely change.
     value: Arc<Value>,
     dialect: Dialect,
+    /// Its integers past 64 bits as written (see [`literals`]).
+    literals: Literals,
 }
 
 /// A root schema and every document its `$ref`s may reach, indexed for resolution.
@@ -190,6 +194,7 @@ impl SchemaSet {
             uri: uri.clone(),
             value: Arc::new(value),
             dialect,
+            literals: Arc::new([]),
         });
         let root = Location {
             doc,
@@ -223,7 +228,11 @@ impl SchemaSet {
         for d in &other.docs {
             let id = match self.docs.iter().position(|x| x.uri == d.uri) {
                 Some(i) => i,
-                None => self.add(&d.uri, (*d.value).clone())?,
+                None => {
+                    let id = self.add(&d.uri, (*d.value).clone())?;
+                    self.docs[id].literals = d.literals.clone();
+                    id
+                }
             };
             ids.push(id);
         }
@@ -254,7 +263,39 @@ impl SchemaSet {
                 a.uri == b.uri
                     && a.dialect == b.dialect
                     && (Arc::ptr_eq(&a.value, &b.value) || a.value == b.value)
+                    && a.literals == b.literals
             })
+    }
+
+    /// Keeps the integers past 64 bits that `text`, the text document `doc`
+    /// was parsed from, spells, so they are compared exactly: serde_json read
+    /// each as an `f64` its neighbours share. A literal whose pointer does not
+    /// hold that `f64` (another text) is not kept.
+    pub fn read_literals(&mut self, doc: DocId, text: &str) {
+        let d = &mut self.docs[doc];
+        let found: Vec<(Arc<str>, Arc<str>)> = literals::big_integers(text)
+            .into_iter()
+            .filter(|(pointer, digits)| {
+                lookup(&d.value, pointer).is_some_and(|v| literals::literal_matches(v, digits))
+            })
+            .map(|(pointer, digits)| (pointer.into(), digits.into()))
+            .collect();
+        d.literals = found.into();
+    }
+
+    /// Document `doc` as compact JSON text, its integers past 64 bits with
+    /// all their digits; object keys sorted when `sorted` (a canonical form).
+    pub fn document_text(&self, doc: DocId, sorted: bool) -> String {
+        let d = &self.docs[doc];
+        if d.literals.is_empty() && !sorted {
+            return d.value.to_string();
+        }
+        literals::exact_text(&d.value, &d.literals, sorted)
+    }
+
+    /// The integers past 64 bits of document `doc` as written, by pointer.
+    pub fn literals(&self, doc: DocId) -> &[(Arc<str>, Arc<str>)] {
+        &self.docs[doc].literals
     }
 
     /// The URIs documents are known by besides their own, as (URI, document).

@@ -79,6 +79,40 @@ fn diff_json_format_is_the_report() {
     assert_eq!(v["changes"][0]["direction"], "backward");
 }
 
+/// A witness holding an integer past 64 bits is that integer, in both formats.
+#[test]
+fn diff_witnesses_keep_every_digit() {
+    let d = scratch("diff_digits");
+    let file = |name: &str, digits: &str| {
+        let path = d.join(name);
+        std::fs::write(&path, format!(r#"{{"const": {digits}}}"#)).expect("write");
+        path.display().to_string()
+    };
+    let old = file(
+        "old.json",
+        "12345678910111213141516171819202122232425262728293031",
+    );
+    let new = file(
+        "new.json",
+        "12345678910111213141516171819202122232425262728293032",
+    );
+    let r = evreg(&["diff", &old, &new, "--mode", "backward"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("witness: 12345678910111213141516171819202122232425262728293031"),
+        "{}",
+        r.stdout
+    );
+    let r = evreg(&["diff", &old, &new, "--mode", "backward", "--format", "json"]);
+    assert!(
+        r.stdout
+            .contains(r#""witness": 12345678910111213141516171819202122232425262728293031"#),
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn diff_unknown_exits_3_with_reason() {
     let d = scratch("diff_unknown");
