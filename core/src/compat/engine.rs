@@ -461,7 +461,14 @@ impl<'a> Engine<'a> {
         .any(|k| obj.contains_key(*k));
         for atom in &mut atoms {
             match &mut atom.kind {
-                Kind::Num(n) => apply_num(n, obj, dialect),
+                Kind::Num(n) => apply_num(n, obj, dialect, |k: &str| {
+                    let at = format!("{}/{k}", loc.pointer);
+                    let lits = set.literals(loc.doc);
+                    let (_, digits) = lits.iter().find(|(p, _)| **p == *at)?;
+                    obj.get(k)
+                        .filter(|v| crate::schema::literal_matches(v, digits))
+                        .and_then(|_| digits.parse::<i128>().ok())
+                }),
                 Kind::Str(s) => apply_str(s, obj),
                 Kind::Arr(a) => {
                     if let Some(r) = apply_arr(a, obj, dialect, &child, in_place) {
@@ -1210,8 +1217,9 @@ fn same_shape(
                     "not" | "if" | "oneOf" if views_differ => return false,
                     // Data, not schemas: a `$ref` key in them is text.
                     "const" | "enum" | "default" | "examples" if v != w => return false,
-                    // Equal as f64 is not equal as written (see `imprecise_number`).
-                    "const" | "enum" if imprecise_number(v).is_some() => return false,
+                    // Equal as f64 is not equal as written (see `imprecise_number`):
+                    // a literal or a bound past 64 bits goes to the model, which knows its digits.
+                    _ if imprecise_number(v).is_some() => return false,
                     "const" | "enum" | "default" | "examples" => {}
                     "$ref" if v.is_string() && w.is_string() => {
                         let (Some(ra), Some(rb)) = (v.as_str(), w.as_str()) else {
@@ -1272,32 +1280,34 @@ fn min_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     }
 }
 
-fn apply_num(n: &mut Num, obj: &Map<String, Value>, dialect: Dialect) {
-    let bound = |v: &Value, excl: bool| {
+/// Narrows `n` by the numeric keywords of `obj`; `literal(keyword)` is the
+/// keyword's integer exactly when the text spelled one past 64 bits.
+fn apply_num(
+    n: &mut Num,
+    obj: &Map<String, Value>,
+    dialect: Dialect,
+    literal: impl Fn(&str) -> Option<i128>,
+) {
+    let bound = |k: &str, excl: bool| {
+        let v = obj.get(k)?;
         num(v).map(|x| Bound {
             v: x,
             excl,
-            int: exact_int(v),
+            int: exact_int(v).or_else(|| literal(k)),
         })
     };
-    if let Some(b) = obj.get("minimum").and_then(|v| {
-        let excl =
-            dialect == Dialect::Draft4 && obj.get("exclusiveMinimum") == Some(&Value::Bool(true));
-        bound(v, excl)
-    }) {
+    let draft4_excl =
+        |k: &str| dialect == Dialect::Draft4 && obj.get(k) == Some(&Value::Bool(true));
+    if let Some(b) = bound("minimum", draft4_excl("exclusiveMinimum")) {
         n.lo = tighter(n.lo, Some(b), true);
     }
-    if let Some(b) = obj.get("maximum").and_then(|v| {
-        let excl =
-            dialect == Dialect::Draft4 && obj.get("exclusiveMaximum") == Some(&Value::Bool(true));
-        bound(v, excl)
-    }) {
+    if let Some(b) = bound("maximum", draft4_excl("exclusiveMaximum")) {
         n.hi = tighter(n.hi, Some(b), false);
     }
-    if let Some(b) = obj.get("exclusiveMinimum").and_then(|v| bound(v, true)) {
+    if let Some(b) = bound("exclusiveMinimum", true) {
         n.lo = tighter(n.lo, Some(b), true);
     }
-    if let Some(b) = obj.get("exclusiveMaximum").and_then(|v| bound(v, true)) {
+    if let Some(b) = bound("exclusiveMaximum", true) {
         n.hi = tighter(n.hi, Some(b), false);
     }
     if let Some(x) = obj.get("multipleOf").and_then(num)

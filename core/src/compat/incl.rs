@@ -1352,13 +1352,12 @@ fn exact_candidates(a: &Num, bs: &[&Num]) -> Vec<Value> {
             let Some(i) = b.int.filter(|i| i.unsigned_abs() >= 1 << 53) else {
                 continue;
             };
-            for c in [i - 1, i, i + 1] {
+            for c in [i.saturating_sub(1), i, i.saturating_add(1)] {
                 let v = u64::try_from(c)
                     .map(Value::from)
-                    .or_else(|_| i64::try_from(c).map(Value::from));
-                if let Ok(v) = v
-                    && !out.contains(&v)
-                {
+                    .or_else(|_| i64::try_from(c).map(Value::from))
+                    .unwrap_or_else(|_| exact_integer(&c.to_string()));
+                if !out.contains(&v) {
                     out.push(v);
                 }
             }
@@ -1369,8 +1368,10 @@ fn exact_candidates(a: &Num, bs: &[&Num]) -> Vec<Value> {
 
 fn num_kind(b: &Num, v: &Value) -> (&'static str, String) {
     use std::cmp::Ordering::{Equal, Greater, Less};
-    let x = v.as_f64().unwrap_or_default();
-    let xi = exact_int(v);
+    let (x, xi) = match exact_digits(v) {
+        Some(d) => exact_parts(d),
+        None => (v.as_f64().unwrap_or_default(), exact_int(v)),
+    };
     if let Some(lo) = b.lo
         && (matches!(cmp_num(x, xi, lo.v, lo.int), Some(Less))
             || (lo.excl && cmp_num(x, xi, lo.v, lo.int) == Some(Equal)))
@@ -1398,12 +1399,12 @@ fn num_kind(b: &Num, v: &Value) -> (&'static str, String) {
     if b.mult.iter().any(|m| !is_multiple(x, *m)) {
         return (
             "MULTIPLE_OF_CHANGED",
-            format!("{v} is no longer an accepted multiple"),
+            format!("{} is no longer an accepted multiple", show(v)),
         );
     }
     (
         "NUMBER_NARROWED",
-        format!("the number {v} is no longer accepted"),
+        format!("the number {} is no longer accepted", show(v)),
     )
 }
 

@@ -496,7 +496,7 @@ pub(crate) fn show(v: &Value) -> String {
 }
 
 /// An integer exactly when it fits `i128`, and as its nearest `f64`.
-fn exact_parts(digits: &str) -> (f64, Option<i128>) {
+pub(crate) fn exact_parts(digits: &str) -> (f64, Option<i128>) {
     (
         digits.parse::<f64>().unwrap_or(f64::NAN),
         digits.parse::<i128>().ok(),

@@ -307,6 +307,26 @@ fn numbers_beyond_f64_precision_are_never_called_compatible() {
         Policy::Strict,
     ));
     // 1e308 is an integer and a multiple of 0.5.
+    // Bounds past 64 bits are compared by their digits within i128, and
+    // past it are never called equal.
+    let max = |n: &str| format!(r#"{{"type": "integer", "minimum": 0, "maximum": {n}}}"#);
+    expect![[r#"
+        incompatible
+        Backward MAXIMUM_DECREASED / 170141183460469231731687303715884105727
+          at the event: numbers above 170141183460469231731687303715884105726 are no longer accepted; the new schema rejects an event the old schema accepts; told apart by digits past 64 bits, which JSON Schema compares exactly but validators and parsers that read numbers as f64 do not"#]].assert_eq(&render_text(
+        &max("170141183460469231731687303715884105727"),
+        &max("170141183460469231731687303715884105726"),
+        Mode::Full,
+    ));
+    expect![[r#"
+        unknown
+        ? BACKWARD: could not decide a numeric range inclusion
+        ? FORWARD: could not decide a numeric range inclusion"#]]
+    .assert_eq(&render_text(
+        &max("340282366920938463463374607431768211455"),
+        &max("340282366920938463463374607431768211454"),
+        Mode::Full,
+    ));
     expect![[r#"
         incompatible
         Backward ENUM_NARROWED / 1e+308"#]]
