@@ -736,13 +736,14 @@ impl<'a> Engine<'a> {
                 (Kind::Str(_), Kind::Str(_)) => false,
                 (Kind::Arr(_), Kind::Arr(_)) => false,
                 (Kind::Obj(_), Kind::Obj(_)) => false,
-                (t, Kind::Value(v, _)) => match (t, &**v) {
-                    (Kind::Null, Value::Null) => false,
-                    (Kind::Bool(p), Value::Bool(q)) => p != q,
-                    (Kind::Num(_), Value::Number(_))
-                    | (Kind::Str(_), Value::String(_))
-                    | (Kind::Arr(_), Value::Array(_))
-                    | (Kind::Obj(_), Value::Object(_)) => false,
+                // By the value's JSON type (an exact integer is a number).
+                (t, Kind::Value(v, _)) => match (t, json_type(v)) {
+                    (Kind::Null, "null") => false,
+                    (Kind::Bool(p), "boolean") => Some(*p) != v.as_bool(),
+                    (Kind::Num(_), "integer" | "number")
+                    | (Kind::Str(_), "string")
+                    | (Kind::Arr(_), "array")
+                    | (Kind::Obj(_), "object") => false,
                     _ => true,
                 },
                 _ => true,

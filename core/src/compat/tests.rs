@@ -424,6 +424,15 @@ fn integers_past_64_bits_keep_their_digits() {
         ),
         "compatible"
     );
+    // Its complement holds every other value, objects included.
+    expect![[r#"
+        incompatible
+        Backward TYPE_NARROWED / {}
+          at the event: object values are no longer accepted; the new schema rejects an event the old schema accepts"#]].assert_eq(&render_text(
+        &format!(r#"{{"not": {}}}"#, konst(BIG)),
+        r#"{"not": {"type": "object"}}"#,
+        Mode::Backward,
+    ));
     // BIG is 1 modulo 3 and 5 modulo 7.
     assert!(
         render_text(
