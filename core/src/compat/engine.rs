@@ -11,7 +11,9 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::norm::*;
-use super::strings::{Patterns, StrSpec};
+use super::number::*;
+use super::patterns::Patterns;
+use super::string::*;
 use crate::schema::{Dialect, Location, SchemaError, SchemaSet, lookup};
 
 /// Atoms a single normal form may hold before the checker gives up on it.
@@ -134,18 +136,6 @@ const KNOWN: &[&str] = &[
 /// Keywords that can reject instances but that evreg does not model.
 fn is_assertion_without_rule(k: &str) -> bool {
     !ANNOTATIONS.contains(&k) && !KNOWN.contains(&k) && k.starts_with('$')
-}
-
-fn num(v: &Value) -> Option<f64> {
-    v.as_f64()
-}
-
-fn count(v: &Value) -> Option<u64> {
-    v.as_u64().or_else(|| {
-        v.as_f64()
-            .filter(|f| *f >= 0.0 && f.fract() == 0.0)
-            .map(|f| f as u64)
-    })
 }
 
 impl<'a> Engine<'a> {
@@ -636,32 +626,8 @@ impl<'a> Engine<'a> {
             }
             (Kind::Null, Kind::Null) => Kind::Null,
             (Kind::Bool(p), Kind::Bool(q)) if p == q => Kind::Bool(*p),
-            (Kind::Num(p), Kind::Num(q)) => {
-                let n = p.meet(q);
-                if let (Some(lo), Some(hi)) = (n.lo, n.hi)
-                    && bounds_empty(lo, hi)
-                {
-                    return None;
-                }
-                Kind::Num(n)
-            }
-            (Kind::Str(p), Kind::Str(q)) => {
-                let mut pats = p.pats.clone();
-                for pat in &q.pats {
-                    if !pats.contains(pat) {
-                        pats.push(pat.clone());
-                    }
-                }
-                let s = StrSpec {
-                    min: p.min.max(q.min),
-                    max: min_opt(p.max, q.max),
-                    pats,
-                };
-                if s.max.is_some_and(|m| m < s.min) {
-                    return None;
-                }
-                Kind::Str(s)
-            }
+            (Kind::Num(p), Kind::Num(q)) => Kind::Num(p.meet(q)?),
+            (Kind::Str(p), Kind::Str(q)) => Kind::Str(p.meet(q)?),
             (Kind::Arr(p), Kind::Arr(q)) => {
                 let a = Arr {
                     min: p.min.max(q.min),
@@ -779,70 +745,8 @@ impl<'a> Engine<'a> {
                     atoms.push(w);
                 }
             }
-            Kind::Num(n) => {
-                if let Some(lo) = n.lo {
-                    atoms.push(same(Kind::Num(Num {
-                        hi: Some(Bound {
-                            excl: !lo.excl,
-                            ..lo
-                        }),
-                        ..Num::default()
-                    })));
-                }
-                if let Some(hi) = n.hi {
-                    atoms.push(same(Kind::Num(Num {
-                        lo: Some(Bound {
-                            excl: !hi.excl,
-                            ..hi
-                        }),
-                        ..Num::default()
-                    })));
-                }
-                if n.integer {
-                    atoms.push(same(Kind::Num(Num {
-                        non_integer: true,
-                        ..Num::default()
-                    })));
-                }
-                if n.non_integer {
-                    atoms.push(same(Kind::Num(Num {
-                        integer: true,
-                        ..Num::default()
-                    })));
-                }
-                for m in &n.mult {
-                    atoms.push(same(Kind::Num(Num {
-                        not_mult: vec![*m],
-                        ..Num::default()
-                    })));
-                }
-                for m in &n.not_mult {
-                    atoms.push(same(Kind::Num(Num {
-                        mult: vec![*m],
-                        ..Num::default()
-                    })));
-                }
-            }
-            Kind::Str(s) => {
-                if s.min > 0 {
-                    atoms.push(same(Kind::Str(StrSpec {
-                        max: Some(s.min - 1),
-                        ..StrSpec::any()
-                    })));
-                }
-                if let Some(m) = s.max {
-                    atoms.push(same(Kind::Str(StrSpec {
-                        min: m + 1,
-                        ..StrSpec::any()
-                    })));
-                }
-                for (p, pos) in &s.pats {
-                    atoms.push(same(Kind::Str(StrSpec {
-                        pats: vec![(p.clone(), !pos)],
-                        ..StrSpec::any()
-                    })));
-                }
-            }
+            Kind::Num(n) => atoms.extend(n.complement().into_iter().map(|m| same(Kind::Num(m)))),
+            Kind::Str(s) => atoms.extend(s.complement().into_iter().map(|t| same(Kind::Str(t)))),
             Kind::Arr(x) => {
                 if x.min > 0 {
                     atoms.push(same(Kind::Arr(Arr {
@@ -993,17 +897,7 @@ impl<'a> Engine<'a> {
             (Kind::Num(n), Value::Number(_)) => n.admits_value(v),
             (Kind::Num(n), _) if exact_digits(v).is_some() => n.admits_value(v),
             (_, _) if exact_digits(v).is_some() && !matches!(a.kind, Kind::Value(..)) => false,
-            (Kind::Str(s), Value::String(text)) => {
-                if !s.len_ok(text.chars().count() as u64) {
-                    return Ok(false);
-                }
-                for (p, pos) in &s.pats {
-                    if self.patterns.is_match(p, text)? != *pos {
-                        return Ok(false);
-                    }
-                }
-                true
-            }
+            (Kind::Str(s), Value::String(text)) => self.admits_str(s, text)?,
             (Kind::Arr(x), Value::Array(items)) => {
                 let n = items.len() as u64;
                 if n < x.min || x.max.is_some_and(|m| n > m) {
@@ -1271,63 +1165,6 @@ pub(crate) fn side_of(e: &Expr) -> Side {
         Expr::And(v) | Expr::Or(v) => v.first().map(side_of).unwrap_or(0),
         Expr::Not(x) => side_of(x),
         _ => 0,
-    }
-}
-
-fn min_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, None) | (None, x) => x,
-    }
-}
-
-/// Narrows `n` by the numeric keywords of `obj`; `literal(keyword)` is the
-/// keyword's integer exactly when the text spelled one past 64 bits.
-fn apply_num(
-    n: &mut Num,
-    obj: &Map<String, Value>,
-    dialect: Dialect,
-    literal: impl Fn(&str) -> Option<i128>,
-) {
-    let bound = |k: &str, excl: bool| {
-        let v = obj.get(k)?;
-        num(v).map(|x| Bound {
-            v: x,
-            excl,
-            int: exact_int(v).or_else(|| literal(k)),
-        })
-    };
-    let draft4_excl =
-        |k: &str| dialect == Dialect::Draft4 && obj.get(k) == Some(&Value::Bool(true));
-    if let Some(b) = bound("minimum", draft4_excl("exclusiveMinimum")) {
-        n.lo = tighter(n.lo, Some(b), true);
-    }
-    if let Some(b) = bound("maximum", draft4_excl("exclusiveMaximum")) {
-        n.hi = tighter(n.hi, Some(b), false);
-    }
-    if let Some(b) = bound("exclusiveMinimum", true) {
-        n.lo = tighter(n.lo, Some(b), true);
-    }
-    if let Some(b) = bound("exclusiveMaximum", true) {
-        n.hi = tighter(n.hi, Some(b), false);
-    }
-    if let Some(x) = obj.get("multipleOf").and_then(num)
-        && x > 0.0
-        && !n.mult.contains(&x)
-    {
-        n.mult.push(x);
-    }
-}
-
-fn apply_str(s: &mut StrSpec, obj: &Map<String, Value>) {
-    if let Some(x) = obj.get("minLength").and_then(count) {
-        s.min = s.min.max(x);
-    }
-    if let Some(x) = obj.get("maxLength").and_then(count) {
-        s.max = min_opt(s.max, Some(x));
-    }
-    if let Some(p) = obj.get("pattern").and_then(Value::as_str) {
-        s.pats.push((Rc::from(p), true));
     }
 }
 

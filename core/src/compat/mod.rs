@@ -9,7 +9,9 @@ mod api;
 mod engine;
 mod incl;
 mod norm;
-mod strings;
+mod number;
+mod patterns;
+mod string;
 
 pub use api::{
     Change, Direction, Mode, Policy, Prepared, Report, STEPS, Verdict, check, check_prepared,

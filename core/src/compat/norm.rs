@@ -11,9 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::strings::StrSpec;
+use super::number::{Num, exact_digits};
+use super::string::StrSpec;
 use crate::schema::{Location, SchemaSet};
 
 /// Which schema set an expression's nodes live in.
@@ -188,64 +189,6 @@ impl Expr {
             _ => None,
         }
     }
-}
-
-/// A lower or upper numeric bound.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Bound {
-    pub v: f64,
-    pub excl: bool,
-    /// The bound exactly, when the schema wrote an integer that fits 64
-    /// bits: beyond 2^53 an `f64` cannot tell neighbouring integers apart
-    /// (`18446744073709551615` and `…614` are one `f64`).
-    pub int: Option<i128>,
-}
-
-/// Integers below this magnitude are exact as `f64`.
-const EXACT_F64: f64 = 9_007_199_254_740_992.0;
-
-/// A JSON number exactly, when it is an integer that fits 64 bits.
-pub(crate) fn exact_int(v: &Value) -> Option<i128> {
-    v.as_i64()
-        .map(i128::from)
-        .or_else(|| v.as_u64().map(i128::from))
-}
-
-/// Orders two numbers known as `f64` and, for integers, exactly; `None`
-/// when `f64` cannot tell them apart and no exact value says which is larger.
-/// Rounding to `f64` keeps order, so distinct `f64`s always answer.
-pub(crate) fn cmp_num(
-    x: f64,
-    xi: Option<i128>,
-    y: f64,
-    yi: Option<i128>,
-) -> Option<std::cmp::Ordering> {
-    if let (Some(a), Some(b)) = (xi, yi) {
-        return Some(a.cmp(&b));
-    }
-    if x != y {
-        return x.partial_cmp(&y);
-    }
-    (x.abs() < EXACT_F64).then_some(std::cmp::Ordering::Equal)
-}
-
-/// Whether the range between `lo` and `hi` is certainly empty.
-pub(crate) fn bounds_empty(lo: Bound, hi: Bound) -> bool {
-    match cmp_num(lo.v, lo.int, hi.v, hi.int) {
-        Some(std::cmp::Ordering::Greater) => true,
-        Some(std::cmp::Ordering::Equal) => lo.excl || hi.excl,
-        _ => false,
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct Num {
-    pub lo: Option<Bound>,
-    pub hi: Option<Bound>,
-    pub integer: bool,
-    pub non_integer: bool,
-    pub mult: Vec<f64>,
-    pub not_mult: Vec<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -428,27 +371,6 @@ pub(crate) fn type_atoms(name: &str, origin: Option<Loc>) -> Vec<Atom> {
         .collect()
 }
 
-/// The key of the one-entry object that stands, inside the checker, for an
-/// integer past 64 bits known exactly from the schema's text (serde_json's
-/// `Value` holds only its `f64`). It never leaves the checker: witnesses are
-/// validated as [`plain`] values and shown with [`show`].
-const EXACT_INTEGER: &str = "\u{0}evreg:integer";
-
-/// The checker's value for an integer past 64 bits, from its digits.
-pub(crate) fn exact_integer(digits: &str) -> Value {
-    let mut m = Map::new();
-    m.insert(EXACT_INTEGER.to_owned(), Value::String(digits.to_owned()));
-    Value::Object(m)
-}
-
-/// The digits of an exact integer built by [`exact_integer`].
-pub(crate) fn exact_digits(v: &Value) -> Option<&str> {
-    match v {
-        Value::Object(m) if m.len() == 1 => m.get(EXACT_INTEGER)?.as_str(),
-        _ => None,
-    }
-}
-
 /// Whether `v` holds an exact integer anywhere.
 pub(crate) fn has_exact(v: &Value) -> bool {
     match v {
@@ -495,21 +417,6 @@ pub(crate) fn show(v: &Value) -> String {
     }
 }
 
-/// An integer exactly when it fits `i128`, and as its nearest `f64`.
-pub(crate) fn exact_parts(digits: &str) -> (f64, Option<i128>) {
-    (
-        digits.parse::<f64>().unwrap_or(f64::NAN),
-        digits.parse::<i128>().ok(),
-    )
-}
-
-/// `digits mod m` for a positive integer `m` below 2^53, by long division.
-fn digits_rem(digits: &str, m: u64) -> u64 {
-    digits.trim_start_matches('-').bytes().fold(0u128, |r, b| {
-        (r * 10 + u128::from(b - b'0')) % u128::from(m)
-    }) as u64
-}
-
 pub(crate) fn json_type(v: &Value) -> &'static str {
     if exact_digits(v).is_some() {
         return "integer";
@@ -554,159 +461,6 @@ pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Whether `x` is a multiple of `m`, with the tolerance floating point needs
-/// for decimal steps (`0.3` of `0.1`). When the quotient overflows (`1e308`
-/// of `0.5`) it is decided exactly on the binary values instead.
-pub(crate) fn is_multiple(x: f64, m: f64) -> bool {
-    if m <= 0.0 || !m.is_finite() || !x.is_finite() {
-        return false;
-    }
-    if x == 0.0 {
-        return true;
-    }
-    let q = x / m;
-    if !q.is_finite() {
-        return binary_multiple(x, m);
-    }
-    (q - q.round()).abs() < 1e-9
-}
-
-/// `x / m` is an integer, exactly: with `x = ox·2^ex` and `m = om·2^em`
-/// (odd `ox`, `om`), that is `om | ox` and `ex ≥ em`.
-fn binary_multiple(x: f64, m: f64) -> bool {
-    let parts = |v: f64| -> (u64, i64) {
-        let bits = v.abs().to_bits();
-        let exp = ((bits >> 52) & 0x7ff) as i64;
-        let frac = bits & ((1u64 << 52) - 1);
-        let (mut mant, mut e) = if exp == 0 {
-            (frac, -1074)
-        } else {
-            (frac | (1u64 << 52), exp - 1075)
-        };
-        let tz = mant.trailing_zeros();
-        mant >>= tz;
-        e += i64::from(tz);
-        (mant, e)
-    };
-    let (ox, ex) = parts(x);
-    let (om, em) = parts(m);
-    om != 0 && ox % om == 0 && ex >= em
-}
-
-impl Num {
-    /// Whether the JSON number `v` is in the set, exactly for integers that fit 64 bits.
-    pub fn admits_value(&self, v: &Value) -> bool {
-        if let Some(d) = exact_digits(v) {
-            return self.admits_exact(d);
-        }
-        let Some(x) = v.as_f64() else { return false };
-        let xi = exact_int(v);
-        if let Some(b) = self.lo {
-            match cmp_num(x, xi, b.v, b.int) {
-                Some(std::cmp::Ordering::Less) => return false,
-                Some(std::cmp::Ordering::Equal) if b.excl => return false,
-                _ => {}
-            }
-        }
-        if let Some(b) = self.hi {
-            match cmp_num(x, xi, b.v, b.int) {
-                Some(std::cmp::Ordering::Greater) => return false,
-                Some(std::cmp::Ordering::Equal) if b.excl => return false,
-                _ => {}
-            }
-        }
-        let int = x.fract() == 0.0;
-        (!self.integer || int)
-            && (!self.non_integer || !int)
-            && self.mult.iter().all(|m| is_multiple(x, *m))
-            && self.not_mult.iter().all(|m| !is_multiple(x, *m))
-    }
-
-    /// Whether the integer `digits` (past 64 bits) is in the set: bounds
-    /// compared exactly when both fit `i128` (or `f64` tells them apart),
-    /// integer `multipleOf`s below 2^53 by long division.
-    fn admits_exact(&self, digits: &str) -> bool {
-        let (x, xi) = exact_parts(digits);
-        use std::cmp::Ordering::{Equal, Greater, Less};
-        let outside = |b: &Bound, beyond: std::cmp::Ordering| match cmp_num(x, xi, b.v, b.int) {
-            Some(o) if o == beyond => true,
-            Some(Equal) => b.excl,
-            _ => false,
-        };
-        if self.lo.is_some_and(|b| outside(&b, Less))
-            || self.hi.is_some_and(|b| outside(&b, Greater))
-        {
-            return false;
-        }
-        let multiple = |m: f64| {
-            if m.fract() == 0.0 && m > 0.0 && m < EXACT_F64 {
-                digits_rem(digits, m as u64) == 0
-            } else {
-                is_multiple(x, m)
-            }
-        };
-        !self.non_integer
-            && self.mult.iter().all(|m| multiple(*m))
-            && self.not_mult.iter().all(|m| !multiple(*m))
-    }
-
-    pub fn admits(&self, x: f64) -> bool {
-        if let Some(b) = self.lo
-            && (x < b.v || (b.excl && x == b.v))
-        {
-            return false;
-        }
-        if let Some(b) = self.hi
-            && (x > b.v || (b.excl && x == b.v))
-        {
-            return false;
-        }
-        let int = x.fract() == 0.0;
-        (!self.integer || int)
-            && (!self.non_integer || !int)
-            && self.mult.iter().all(|m| is_multiple(x, *m))
-            && self.not_mult.iter().all(|m| !is_multiple(x, *m))
-    }
-
-    pub fn meet(&self, o: &Num) -> Num {
-        Num {
-            lo: tighter(self.lo, o.lo, true),
-            hi: tighter(self.hi, o.hi, false),
-            integer: self.integer || o.integer,
-            non_integer: self.non_integer || o.non_integer,
-            mult: union_f(&self.mult, &o.mult),
-            not_mult: union_f(&self.not_mult, &o.not_mult),
-        }
-    }
-}
-
-fn union_f(a: &[f64], b: &[f64]) -> Vec<f64> {
-    let mut v = a.to_vec();
-    for x in b {
-        if !v.contains(x) {
-            v.push(*x);
-        }
-    }
-    v
-}
-
-/// The tighter of two bounds (`lower` picks the larger).
-pub(crate) fn tighter(a: Option<Bound>, b: Option<Bound>, lower: bool) -> Option<Bound> {
-    match (a, b) {
-        (None, x) | (x, None) => x,
-        (Some(x), Some(y)) => match cmp_num(x.v, x.int, y.v, y.int) {
-            Some(std::cmp::Ordering::Equal) => Some(Bound {
-                excl: x.excl || y.excl,
-                ..x
-            }),
-            Some(o) if (o == std::cmp::Ordering::Greater) == lower => Some(x),
-            Some(_) => Some(y),
-            // Indistinguishable without the literals: the one known exactly.
-            None => Some(if x.int.is_some() { x } else { y }),
-        },
-    }
-}
-
 /// Context the normaliser needs: both schema sets.
 pub(crate) struct Sets<'a> {
     pub sides: [&'a SchemaSet; 2],
@@ -721,5 +475,22 @@ impl Sets<'_> {
 
     pub fn value(&self, side: Side, loc: &Loc) -> Option<&Value> {
         crate::schema::lookup(self.set(side).document(loc.doc), &loc.pointer)
+    }
+}
+
+/// A count keyword's value (`minLength: 2.0` counts as 2).
+pub(crate) fn count(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| {
+        v.as_f64()
+            .filter(|f| *f >= 0.0 && f.fract() == 0.0)
+            .map(|f| f as u64)
+    })
+}
+
+/// The smaller bound, `None` being unbounded.
+pub(crate) fn min_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) | (None, x) => x,
     }
 }

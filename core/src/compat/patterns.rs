@@ -7,6 +7,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
+use super::string::StrSpec;
+
 use regex_automata::dfa::{Automaton, StartKind, dense};
 use regex_automata::nfa::thompson;
 use regex_automata::util::primitives::StateID;
@@ -19,25 +21,6 @@ type Dfa = dense::DFA<Vec<u32>>;
 const SEARCH_BUDGET: usize = 200_000;
 /// Bytes a compiled DFA may take.
 const DFA_LIMIT: usize = 8 << 20;
-
-/// A conjunction of string constraints: lengths in code points, patterns that
-/// must match (`true`) or must not (`false`), and literal values excluded.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct StrSpec {
-    pub min: u64,
-    pub max: Option<u64>,
-    pub pats: Vec<(Rc<str>, bool)>,
-}
-
-impl StrSpec {
-    pub fn any() -> StrSpec {
-        StrSpec::default()
-    }
-
-    pub fn len_ok(&self, n: u64) -> bool {
-        n >= self.min && self.max.is_none_or(|m| n <= m)
-    }
-}
 
 /// What a search concluded.
 #[derive(Debug, Clone, PartialEq, Eq)]
