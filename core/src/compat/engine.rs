@@ -4,14 +4,15 @@
 //! `$ref` cycle met while normalising passed through no instance keyword:
 //! it is reported as a schema error instead of being followed.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::array::*;
 use super::norm::*;
 use super::number::*;
+use super::object::*;
 use super::patterns::Patterns;
 use super::string::*;
 use crate::schema::{Dialect, Location, SchemaError, SchemaSet, lookup};
@@ -549,21 +550,6 @@ impl<'a> Engine<'a> {
         ))
     }
 
-    /// Whether an object atom is empty because a required property's value
-    /// constraints contradict each other (the tag of a discriminated union).
-    fn required_conflict(&mut self, a: &Atom) -> Result<bool, Fatal> {
-        let Kind::Obj(o) = &a.kind else {
-            return Ok(false);
-        };
-        for r in &o.required {
-            let e = self.schema_for(o, r)?;
-            if matches!(e, Expr::And(_)) && self.norm(&e, Pol::Over)?.atoms.is_empty() {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
     /// The intersection of two normal forms.
     pub fn meet(&mut self, a: &Norm, b: &Norm, pol: Pol) -> Norm {
         let mut approx: Vec<String> = a.approx.iter().chain(&b.approx).cloned().collect();
@@ -628,46 +614,8 @@ impl<'a> Engine<'a> {
             (Kind::Bool(p), Kind::Bool(q)) if p == q => Kind::Bool(*p),
             (Kind::Num(p), Kind::Num(q)) => Kind::Num(p.meet(q)?),
             (Kind::Str(p), Kind::Str(q)) => Kind::Str(p.meet(q)?),
-            (Kind::Arr(p), Kind::Arr(q)) => {
-                let a = Arr {
-                    min: p.min.max(q.min),
-                    max: min_opt(p.max, q.max),
-                    shapes: p.shapes.iter().chain(&q.shapes).cloned().collect(),
-                    contains: p.contains.iter().chain(&q.contains).cloned().collect(),
-                    unique: p.unique || q.unique,
-                };
-                if a.max.is_some_and(|m| m < a.min) {
-                    return None;
-                }
-                Kind::Arr(a)
-            }
-            (Kind::Obj(p), Kind::Obj(q)) => {
-                let o = Obj {
-                    shapes: p.shapes.iter().chain(&q.shapes).cloned().collect(),
-                    required: p.required.union(&q.required).cloned().collect(),
-                    min: p.min.max(q.min),
-                    max: min_opt(p.max, q.max),
-                    names: p.names.iter().chain(&q.names).cloned().collect(),
-                    dep_required: p
-                        .dep_required
-                        .iter()
-                        .chain(&q.dep_required)
-                        .cloned()
-                        .collect(),
-                    dep_schemas: p
-                        .dep_schemas
-                        .iter()
-                        .chain(&q.dep_schemas)
-                        .cloned()
-                        .collect(),
-                };
-                if o.max
-                    .is_some_and(|m| m < o.min || (o.required.len() as u64) > m)
-                {
-                    return None;
-                }
-                Kind::Obj(o)
-            }
+            (Kind::Arr(p), Kind::Arr(q)) => Kind::Arr(p.meet(q)?),
+            (Kind::Obj(p), Kind::Obj(q)) => Kind::Obj(p.meet(q)?),
             _ => return None,
         };
         Some(Atom {
@@ -748,138 +696,17 @@ impl<'a> Engine<'a> {
             Kind::Num(n) => atoms.extend(n.complement().into_iter().map(|m| same(Kind::Num(m)))),
             Kind::Str(s) => atoms.extend(s.complement().into_iter().map(|t| same(Kind::Str(t)))),
             Kind::Arr(x) => {
-                if x.min > 0 {
-                    atoms.push(same(Kind::Arr(Arr {
-                        max: Some(x.min - 1),
-                        ..Arr::default()
-                    })));
-                }
-                if let Some(m) = x.max {
-                    atoms.push(same(Kind::Arr(Arr {
-                        min: m + 1,
-                        ..Arr::default()
-                    })));
-                }
-                for shape in &x.shapes {
-                    for (i, e) in shape.prefix.iter().enumerate() {
-                        if *e == Expr::Any {
-                            continue;
-                        }
-                        let mut prefix = vec![Expr::Any; i];
-                        prefix.push(Expr::not(e.clone()));
-                        atoms.push(same(Kind::Arr(Arr {
-                            min: i as u64 + 1,
-                            shapes: vec![ArrShape {
-                                prefix,
-                                rest: Expr::Any,
-                            }],
-                            ..Arr::default()
-                        })));
-                    }
-                    if shape.rest != Expr::Any {
-                        if shape.prefix.is_empty() {
-                            atoms.push(same(Kind::Arr(Arr {
-                                contains: vec![Contains {
-                                    e: Expr::not(shape.rest.clone()),
-                                    min: 1,
-                                    max: None,
-                                }],
-                                ..Arr::default()
-                            })));
-                        } else {
-                            whole_type_if_over(&mut approx, &mut atoms, "items after a tuple");
-                        }
-                    }
-                }
-                for c in &x.contains {
-                    if c.min > 0 {
-                        atoms.push(same(Kind::Arr(Arr {
-                            contains: vec![Contains {
-                                e: c.e.clone(),
-                                min: 0,
-                                max: Some(c.min - 1),
-                            }],
-                            ..Arr::default()
-                        })));
-                    }
-                    if let Some(m) = c.max {
-                        atoms.push(same(Kind::Arr(Arr {
-                            contains: vec![Contains {
-                                e: c.e.clone(),
-                                min: m + 1,
-                                max: None,
-                            }],
-                            ..Arr::default()
-                        })));
-                    }
-                }
-                if x.unique {
-                    whole_type_if_over(&mut approx, &mut atoms, "uniqueItems");
+                let (parts, approximated) = x.complement();
+                atoms.extend(parts.into_iter().map(|p| same(Kind::Arr(p))));
+                for what in approximated {
+                    whole_type_if_over(&mut approx, &mut atoms, what);
                 }
             }
             Kind::Obj(o) => {
-                if o.min > 0 {
-                    atoms.push(same(Kind::Obj(Obj {
-                        max: Some(o.min - 1),
-                        ..Obj::default()
-                    })));
-                }
-                if let Some(m) = o.max {
-                    atoms.push(same(Kind::Obj(Obj {
-                        min: m + 1,
-                        ..Obj::default()
-                    })));
-                }
-                let absent = |p: &str| ObjShape {
-                    props: BTreeMap::from([(p.to_owned(), Expr::Never)]),
-                    patterns: Vec::new(),
-                    additional: Expr::Any,
-                };
-                for r in &o.required {
-                    atoms.push(same(Kind::Obj(Obj {
-                        shapes: vec![absent(r)],
-                        ..Obj::default()
-                    })));
-                }
-                for shape in &o.shapes {
-                    for (p, e) in &shape.props {
-                        if *e == Expr::Any {
-                            continue;
-                        }
-                        atoms.push(same(Kind::Obj(Obj {
-                            shapes: vec![ObjShape {
-                                props: BTreeMap::from([(p.clone(), Expr::not(e.clone()))]),
-                                patterns: Vec::new(),
-                                additional: Expr::Any,
-                            }],
-                            required: [p.clone()].into(),
-                            ..Obj::default()
-                        })));
-                    }
-                    if shape.additional != Expr::Any
-                        || shape.patterns.iter().any(|(_, e)| *e != Expr::Any)
-                    {
-                        whole_type_if_over(
-                            &mut approx,
-                            &mut atoms,
-                            "additionalProperties/patternProperties",
-                        );
-                    }
-                }
-                if o.names.iter().any(|e| *e != Expr::Any) {
-                    whole_type_if_over(&mut approx, &mut atoms, "propertyNames");
-                }
-                for (p, qs) in &o.dep_required {
-                    for q in qs {
-                        atoms.push(same(Kind::Obj(Obj {
-                            shapes: vec![absent(q)],
-                            required: [p.clone()].into(),
-                            ..Obj::default()
-                        })));
-                    }
-                }
-                if !o.dep_schemas.is_empty() {
-                    whole_type_if_over(&mut approx, &mut atoms, "dependentSchemas");
+                let (parts, approximated) = o.complement();
+                atoms.extend(parts.into_iter().map(|p| same(Kind::Obj(p))));
+                for what in approximated {
+                    whole_type_if_over(&mut approx, &mut atoms, what);
                 }
             }
         }
@@ -898,38 +725,7 @@ impl<'a> Engine<'a> {
             (Kind::Num(n), _) if exact_digits(v).is_some() => n.admits_value(v),
             (_, _) if exact_digits(v).is_some() && !matches!(a.kind, Kind::Value(..)) => false,
             (Kind::Str(s), Value::String(text)) => self.admits_str(s, text)?,
-            (Kind::Arr(x), Value::Array(items)) => {
-                let n = items.len() as u64;
-                if n < x.min || x.max.is_some_and(|m| n > m) {
-                    return Ok(false);
-                }
-                for (i, item) in items.iter().enumerate() {
-                    if !self.admits(&x.item(i), item, pol)? {
-                        return Ok(false);
-                    }
-                }
-                for c in &x.contains {
-                    let mut k = 0u64;
-                    for item in items {
-                        if self.admits(&c.e, item, pol)? {
-                            k += 1;
-                        }
-                    }
-                    if k < c.min || c.max.is_some_and(|m| k > m) {
-                        return Ok(false);
-                    }
-                }
-                if x.unique {
-                    for i in 0..items.len() {
-                        for j in (i + 1)..items.len() {
-                            if json_eq(&items[i], &items[j]) {
-                                return Ok(false);
-                            }
-                        }
-                    }
-                }
-                true
-            }
+            (Kind::Arr(x), Value::Array(items)) => self.admits_arr(x, items, pol)?,
             (Kind::Obj(o), Value::Object(m)) => self.admits_obj(o, m, v, pol)?,
             (Kind::Value(x, guards), _) => {
                 if !json_eq(x, v) {
@@ -944,44 +740,6 @@ impl<'a> Engine<'a> {
             }
             _ => false,
         })
-    }
-
-    fn admits_obj(
-        &mut self,
-        o: &Obj,
-        m: &Map<String, Value>,
-        whole: &Value,
-        pol: Pol,
-    ) -> Result<bool, String> {
-        let n = m.len() as u64;
-        if n < o.min || o.max.is_some_and(|x| n > x) {
-            return Ok(false);
-        }
-        if o.required.iter().any(|r| !m.contains_key(r)) {
-            return Ok(false);
-        }
-        for (k, v) in m {
-            let e = self.schema_for(o, k)?;
-            if !self.admits(&e, v, pol)? {
-                return Ok(false);
-            }
-            for ne in o.names.clone() {
-                if !self.admits(&ne, &Value::String(k.clone()), pol)? {
-                    return Ok(false);
-                }
-            }
-        }
-        for (p, qs) in &o.dep_required {
-            if m.contains_key(p) && qs.iter().any(|q| !m.contains_key(q)) {
-                return Ok(false);
-            }
-        }
-        for (p, s) in o.dep_schemas.clone() {
-            if m.contains_key(&p) && !self.admits(&s, whole, pol)? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
     }
 
     /// Whether `v` belongs to the set `e` denotes (as normalised with `pol`).
@@ -1000,55 +758,6 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(false)
-    }
-
-    /// What the value of property `name` must satisfy in an object of `o`.
-    pub fn schema_for(&mut self, o: &Obj, name: &str) -> Result<Expr, String> {
-        let mut parts = Vec::new();
-        for shape in &o.shapes {
-            parts.push(self.shape_schema_for(shape, name)?);
-        }
-        Ok(Expr::and(parts))
-    }
-
-    fn shape_schema_for(&mut self, shape: &ObjShape, name: &str) -> Result<Expr, String> {
-        let mut parts = Vec::new();
-        let mut matched = false;
-        for (p, e) in &shape.patterns {
-            if self.patterns.is_match(p, name)? {
-                matched = true;
-                parts.push(e.clone());
-            }
-        }
-        if let Some(e) = shape.props.get(name) {
-            parts.push(e.clone());
-        } else if !matched {
-            parts.push(shape.additional.clone());
-        }
-        Ok(Expr::and(parts))
-    }
-
-    /// Value constraint for a name outside every declared property that
-    /// matches exactly the patterns in `matching`.
-    pub fn region_schema(o: &Obj, matching: &[Rc<str>]) -> Expr {
-        Expr::and(
-            o.shapes
-                .iter()
-                .map(|shape| {
-                    let hits: Vec<Expr> = shape
-                        .patterns
-                        .iter()
-                        .filter(|(p, _)| matching.contains(p))
-                        .map(|(_, e)| e.clone())
-                        .collect();
-                    if hits.is_empty() {
-                        shape.additional.clone()
-                    } else {
-                        Expr::and(hits)
-                    }
-                })
-                .collect(),
-        )
     }
 }
 
@@ -1166,170 +875,6 @@ pub(crate) fn side_of(e: &Expr) -> Side {
         Expr::Not(x) => side_of(x),
         _ => 0,
     }
-}
-
-fn apply_arr(
-    a: &mut Arr,
-    obj: &Map<String, Value>,
-    dialect: Dialect,
-    child: &dyn Fn(&[&str]) -> Expr,
-    in_place: bool,
-) -> Option<String> {
-    let mut note = None;
-    if let Some(x) = obj.get("minItems").and_then(count) {
-        a.min = a.min.max(x);
-    }
-    if let Some(x) = obj.get("maxItems").and_then(count) {
-        a.max = min_opt(a.max, Some(x));
-    }
-    if obj.get("uniqueItems") == Some(&Value::Bool(true)) {
-        a.unique = true;
-    }
-    let (prefix, rest): (Vec<Expr>, Option<Expr>) = if dialect.tuple_items() {
-        match obj.get("items") {
-            Some(Value::Array(xs)) => (
-                (0..xs.len())
-                    .map(|i| child(&["items", &i.to_string()]))
-                    .collect(),
-                obj.get("additionalItems")
-                    .map(|_| child(&["additionalItems"])),
-            ),
-            Some(_) => (Vec::new(), Some(child(&["items"]))),
-            None => (Vec::new(), None),
-        }
-    } else {
-        let prefix = match obj.get("prefixItems") {
-            Some(Value::Array(xs)) => (0..xs.len())
-                .map(|i| child(&["prefixItems", &i.to_string()]))
-                .collect(),
-            _ => Vec::new(),
-        };
-        (prefix, obj.get("items").map(|_| child(&["items"])))
-    };
-    let mut rest = rest;
-    if matches!(dialect, Dialect::Draft201909 | Dialect::Draft202012)
-        && obj.contains_key("unevaluatedItems")
-        && rest.is_none()
-    {
-        if in_place || obj.contains_key("contains") {
-            note = Some("unevaluatedItems beside in-place applicators is approximated".to_owned());
-        } else {
-            rest = Some(child(&["unevaluatedItems"]));
-        }
-    }
-    if !prefix.is_empty() || rest.is_some() {
-        a.shapes.push(ArrShape {
-            prefix,
-            rest: rest.unwrap_or(Expr::Any),
-        });
-    }
-    if obj.contains_key("contains") {
-        let min = obj.get("minContains").and_then(count).unwrap_or(1);
-        let max = obj.get("maxContains").and_then(count);
-        if dialect == Dialect::Draft202012 || dialect == Dialect::Draft201909 {
-            a.contains.push(Contains {
-                e: child(&["contains"]),
-                min,
-                max,
-            });
-        } else {
-            a.contains.push(Contains {
-                e: child(&["contains"]),
-                min: 1,
-                max: None,
-            });
-        }
-    }
-    note
-}
-
-fn apply_obj(
-    o: &mut Obj,
-    obj: &Map<String, Value>,
-    dialect: Dialect,
-    child: &dyn Fn(&[&str]) -> Expr,
-    in_place: bool,
-) -> Option<String> {
-    let mut note = None;
-    let modern = matches!(dialect, Dialect::Draft201909 | Dialect::Draft202012);
-    if let Some(x) = obj.get("minProperties").and_then(count) {
-        o.min = o.min.max(x);
-    }
-    if let Some(x) = obj.get("maxProperties").and_then(count) {
-        o.max = min_opt(o.max, Some(x));
-    }
-    if let Some(Value::Array(rs)) = obj.get("required") {
-        o.required
-            .extend(rs.iter().filter_map(|r| r.as_str().map(str::to_owned)));
-    }
-    let props: BTreeMap<String, Expr> = match obj.get("properties") {
-        Some(Value::Object(m)) => m
-            .keys()
-            .map(|k| (k.clone(), child(&["properties", k])))
-            .collect(),
-        _ => BTreeMap::new(),
-    };
-    let patterns: Vec<(Rc<str>, Expr)> = match obj.get("patternProperties") {
-        Some(Value::Object(m)) => m
-            .keys()
-            .map(|k| (Rc::from(k.as_str()), child(&["patternProperties", k])))
-            .collect(),
-        _ => Vec::new(),
-    };
-    let mut additional = obj
-        .get("additionalProperties")
-        .map(|_| child(&["additionalProperties"]));
-    if modern && obj.contains_key("unevaluatedProperties") && additional.is_none() {
-        if in_place {
-            note = Some(
-                "unevaluatedProperties beside in-place applicators is approximated".to_owned(),
-            );
-        } else {
-            additional = Some(child(&["unevaluatedProperties"]));
-        }
-    }
-    if !props.is_empty() || !patterns.is_empty() || additional.is_some() {
-        o.shapes.push(ObjShape {
-            props,
-            patterns,
-            additional: additional.unwrap_or(Expr::Any),
-        });
-    }
-    if obj.contains_key("propertyNames") {
-        o.names.push(child(&["propertyNames"]));
-    }
-    if let Some(Value::Object(m)) = obj.get("dependentRequired").filter(|_| modern) {
-        for (p, qs) in m {
-            if let Value::Array(qs) = qs {
-                o.dep_required.push((
-                    p.clone(),
-                    qs.iter()
-                        .filter_map(|q| q.as_str().map(str::to_owned))
-                        .collect(),
-                ));
-            }
-        }
-    }
-    if let Some(Value::Object(m)) = obj.get("dependentSchemas").filter(|_| modern) {
-        for p in m.keys() {
-            o.dep_schemas
-                .push((p.clone(), child(&["dependentSchemas", p])));
-        }
-    }
-    if let Some(Value::Object(m)) = obj.get("dependencies").filter(|_| !modern) {
-        for (p, d) in m {
-            match d {
-                Value::Array(qs) => o.dep_required.push((
-                    p.clone(),
-                    qs.iter()
-                        .filter_map(|q| q.as_str().map(str::to_owned))
-                        .collect(),
-                )),
-                _ => o.dep_schemas.push((p.clone(), child(&["dependencies", p]))),
-            }
-        }
-    }
-    note
 }
 
 /// `v`, found at `pointer`, with each integer past 64 bits that `literals`

@@ -6,10 +6,12 @@
 //! re-validates (`incompatible`), or `unknown` with the reason.
 
 mod api;
+mod array;
 mod engine;
 mod incl;
 mod norm;
 mod number;
+mod object;
 mod patterns;
 mod string;
 

@@ -7,13 +7,14 @@
 //! (`Pol::Over` may grow the set, `Pol::Under` may shrink it), and each
 //! approximation is recorded so a failed proof can say why it is `unknown`.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::array::Arr;
 use super::number::{Num, exact_digits};
+use super::object::Obj;
 use super::string::StrSpec;
 use crate::schema::{Location, SchemaSet};
 
@@ -188,89 +189,6 @@ impl Expr {
             Expr::Not(e) => e.origin(),
             _ => None,
         }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ArrShape {
-    pub prefix: Vec<Expr>,
-    pub rest: Expr,
-}
-
-impl ArrShape {
-    pub fn item(&self, i: usize) -> &Expr {
-        self.prefix.get(i).unwrap_or(&self.rest)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Contains {
-    pub e: Expr,
-    pub min: u64,
-    pub max: Option<u64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct Arr {
-    pub min: u64,
-    pub max: Option<u64>,
-    pub shapes: Vec<ArrShape>,
-    pub contains: Vec<Contains>,
-    pub unique: bool,
-}
-
-impl Arr {
-    /// What the element at index `i` must satisfy.
-    pub fn item(&self, i: usize) -> Expr {
-        Expr::and(self.shapes.iter().map(|s| s.item(i).clone()).collect())
-    }
-
-    /// The longest prefix any shape spells out.
-    pub fn prefix_len(&self) -> usize {
-        self.shapes
-            .iter()
-            .map(|s| s.prefix.len())
-            .max()
-            .unwrap_or(0)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ObjShape {
-    pub props: BTreeMap<String, Expr>,
-    pub patterns: Vec<(Rc<str>, Expr)>,
-    pub additional: Expr,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct Obj {
-    pub shapes: Vec<ObjShape>,
-    pub required: BTreeSet<String>,
-    pub min: u64,
-    pub max: Option<u64>,
-    pub names: Vec<Expr>,
-    pub dep_required: Vec<(String, Vec<String>)>,
-    pub dep_schemas: Vec<(String, Expr)>,
-}
-
-impl Obj {
-    /// Every property name that some shape declares.
-    pub fn declared(&self) -> BTreeSet<String> {
-        self.shapes
-            .iter()
-            .flat_map(|s| s.props.keys().cloned())
-            .collect()
-    }
-
-    pub fn patterns(&self) -> Vec<Rc<str>> {
-        let mut v: Vec<Rc<str>> = self
-            .shapes
-            .iter()
-            .flat_map(|s| s.patterns.iter().map(|(p, _)| p.clone()))
-            .collect();
-        v.sort();
-        v.dedup();
-        v
     }
 }
 
