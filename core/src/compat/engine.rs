@@ -151,6 +151,50 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Where a `$dynamicRef` (or `$recursiveRef`) `r` at `here` lands, when
+    /// that does not depend on the path taken to it: the static target when
+    /// it declares no matching dynamic anchor (it is then a `$ref`); else the
+    /// root resource's matching anchor, the root being the outermost dynamic
+    /// scope of every evaluation; else the static target when no other
+    /// resource declares that anchor. `None` when the path decides.
+    fn dynamic_target(
+        &mut self,
+        side: Side,
+        here: &Location,
+        keyword: &str,
+        r: &str,
+    ) -> Result<Option<Location>, Fatal> {
+        let set = self.sets.set(side);
+        let target = set.resolve(here, r).map_err(Fatal::Schema)?;
+        let (anchor, name) = match keyword {
+            "$dynamicRef" => match r.rsplit_once('#') {
+                Some((_, name)) if !name.is_empty() && !name.starts_with('/') => {
+                    ("$dynamicAnchor", Value::String(name.to_owned()))
+                }
+                _ => return Ok(Some(target)),
+            },
+            _ if r == "#" => ("$recursiveAnchor", Value::Bool(true)),
+            _ => return Ok(Some(target)),
+        };
+        let declares = |l: &Location| set.get(l).and_then(|v| v.get(anchor)) == Some(&name);
+        if !declares(&target) {
+            return Ok(Some(target));
+        }
+        let root = set.root();
+        let outermost = match &name {
+            Value::String(n) => set.resolve(&root, &format!("#{n}")).ok(),
+            _ => Some(root),
+        };
+        if let Some(o) = outermost.filter(|o| declares(o) && o.base == set.root().base) {
+            return Ok(Some(o));
+        }
+        let declared = set
+            .documents()
+            .map(|(_, d)| count_key(d, anchor, &name))
+            .sum::<usize>();
+        Ok((declared == 1).then_some(target))
+    }
+
     /// Whether two nodes are the same schema text in the same dialect, with no
     /// keyword whose meaning depends on context (`$ref`) or that negates (`not`,
     /// `if`, `oneOf`): then the writer's view is included in the reader's under
@@ -359,13 +403,24 @@ impl<'a> Engine<'a> {
             parts.push(resolve(r)?);
         }
         for k in ["$dynamicRef", "$recursiveRef"] {
-            if obj.contains_key(k) {
-                approx.push(format!("{k} at {} is not modelled", loc.pointer));
-                if pol == Pol::Under {
-                    return Ok(Norm {
-                        atoms: Vec::new(),
-                        approx,
-                    });
+            let Some(r) = obj.get(k) else { continue };
+            match r
+                .as_str()
+                .map(|r| self.dynamic_target(side, &here, k, r))
+                .transpose()?
+            {
+                Some(Some(target)) => parts.push(Expr::Node(side, Loc::from_owned(target))),
+                _ => {
+                    approx.push(format!(
+                        "{k} at {} may land on more than one schema",
+                        loc.pointer
+                    ));
+                    if pol == Pol::Under {
+                        return Ok(Norm {
+                            atoms: Vec::new(),
+                            approx,
+                        });
+                    }
                 }
             }
         }
@@ -873,6 +928,18 @@ pub(crate) fn side_of(e: &Expr) -> Side {
         Expr::Node(s, _) => *s,
         Expr::And(v) | Expr::Or(v) => v.first().map(side_of).unwrap_or(0),
         Expr::Not(x) => side_of(x),
+        _ => 0,
+    }
+}
+
+/// How many objects in `v` have `key: value` (keys in data count too: conservative).
+fn count_key(v: &Value, key: &str, value: &Value) -> usize {
+    match v {
+        Value::Object(m) => {
+            usize::from(m.get(key) == Some(value))
+                + m.values().map(|x| count_key(x, key, value)).sum::<usize>()
+        }
+        Value::Array(xs) => xs.iter().map(|x| count_key(x, key, value)).sum(),
         _ => 0,
     }
 }

@@ -449,6 +449,80 @@ fn integers_past_64_bits_keep_their_digits() {
     .assert_eq(&render_text(&konst(BIG), r#"{"multipleOf": 3}"#, Mode::Backward));
 }
 
+/// `$dynamicRef` lands where it must whatever the path to it: on the root
+/// resource's anchor (the outermost dynamic scope), or on its static target
+/// when no other resource declares the anchor.
+#[test]
+fn dynamic_references_land_on_the_outermost_anchor() {
+    let tree = |extra: Value| {
+        let mut t = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$dynamicAnchor": "node",
+            "type": "object",
+            "properties": {"children": {"type": "array", "items": {"$dynamicRef": "#node"}}},
+        });
+        t.as_object_mut()
+            .expect("object")
+            .extend(extra.as_object().expect("object").clone());
+        t
+    };
+    expect!["compatible"].assert_eq(&render(
+        tree(json!({})),
+        tree(json!({})),
+        Mode::Full,
+        Policy::Strict,
+    ));
+    expect![[r#"
+        incompatible
+        Backward REQUIRED_PROPERTY_ADDED /id {}
+        Backward REQUIRED_PROPERTY_ADDED /children/0/id {"children":[{}]}"#]]
+    .assert_eq(&render(
+        tree(json!({})),
+        tree(json!({"required": ["id"]})),
+        Mode::Backward,
+        Policy::Strict,
+    ));
+    // The classic extension: the root resource's anchor wins over the referenced tree's.
+    let extended = |root: Value| {
+        let mut set = SchemaSet::new("https://example.com/strict-tree", root).expect("root");
+        set.add(
+            "https://example.com/tree",
+            json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "$id": "https://example.com/tree",
+                "$dynamicAnchor": "node",
+                "type": "object",
+                "properties": {"data": true, "children": {"type": "array", "items": {"$dynamicRef": "#node"}}},
+            }),
+        )
+        .expect("tree");
+        set
+    };
+    let strict = extended(json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://example.com/strict-tree",
+        "$dynamicAnchor": "node",
+        "$ref": "tree",
+        "required": ["data"],
+    }));
+    let open = extended(json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://example.com/strict-tree",
+        "$dynamicAnchor": "node",
+        "$ref": "tree",
+    }));
+    let r = check(&open, &strict, Mode::Backward, Policy::Strict).expect("checkable");
+    assert_eq!(r.verdict, super::Verdict::Incompatible, "{:?}", r.reasons);
+    let strict_v = Validator::new(&strict).expect("validator");
+    assert!(
+        r.changes
+            .iter()
+            .any(|c| c.witness.get("children").is_some() && !strict_v.is_valid(&c.witness))
+    );
+    let r = check(&strict, &open, Mode::Backward, Policy::Strict).expect("checkable");
+    assert_eq!(r.verdict, super::Verdict::Compatible, "{:?}", r.reasons);
+}
+
 /// A schema includes itself, even where the model only approximates its
 /// keywords ($dynamicRef here); unless a literal lost digits in parsing.
 #[test]

@@ -251,8 +251,30 @@ fn rich_schema() -> impl Strategy<Value = Value> {
 /// A rich schema, sometimes behind a `$ref` with siblings at the root (where
 /// `#/$defs/...` resolves), sometimes read as draft-07 (where the 2020-12
 /// keywords mean nothing, `$ref` overrides its siblings and `dependencies`
-/// does what `dependentRequired` and `dependentSchemas` do).
+/// does what `dependentRequired` and `dependentSchemas` do), sometimes a
+/// recursive tree through `$dynamicRef`, extended by an embedded resource
+/// whose own anchor the root's outranks.
 fn rich_root() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        4 => plain_or_referenced_root(),
+        1 => (rich_schema(), rich_schema()).prop_map(|(s, t)| json!({
+            "$dynamicAnchor": "node",
+            "anyOf": [s],
+            "properties": {
+                "c": {"type": "array", "items": {"$dynamicRef": "#node"}},
+                "b": {"$ref": "ext"},
+            },
+            "$defs": {"ext": {
+                "$id": "ext",
+                "$dynamicAnchor": "node",
+                "allOf": [t],
+                "properties": {"c": {"items": {"$dynamicRef": "#node"}}},
+            }},
+        })),
+    ]
+}
+
+fn plain_or_referenced_root() -> impl Strategy<Value = Value> {
     (
         rich_schema(),
         prop::option::of(rich_schema()),
