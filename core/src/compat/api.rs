@@ -596,6 +596,10 @@ fn direction(
                     Some(n) => format!(
                         "{label}: no candidate witness survived re-validation; the schema holds an integer of about {n:e}, beyond the 64 bits evreg and its validator compare exactly, so values that differ past them cannot be told apart"
                     ),
+                    None if !prover.approximated.is_empty() => format!(
+                        "{label}: no candidate witness survived re-validation; the model approximates here: {}",
+                        prover.approximated.join("; ")
+                    ),
                     None => format!("{label}: no candidate witness survived re-validation"),
                 });
             }

@@ -57,6 +57,9 @@ pub(crate) struct Prover<'a> {
     budget: usize,
     cache: FxMap<Key, Outcome>,
     examples: FxMap<Expr, Option<Value>>,
+    /// The first approximations the proof met, to say why a candidate
+    /// witness the model built may not convince the validator.
+    pub approximated: Vec<String>,
 }
 
 pub(crate) type R<T> = Result<T, Fatal>;
@@ -82,6 +85,7 @@ impl<'a> Prover<'a> {
             budget,
             cache: FxMap::default(),
             examples: FxMap::default(),
+            approximated: Vec::new(),
         }
     }
 
@@ -135,6 +139,11 @@ impl<'a> Prover<'a> {
     fn sub_uncached(&mut self, a: &Expr, b: &Expr) -> R<Outcome> {
         let na = self.eng.norm(a, Pol::Over)?;
         let nb = self.eng.norm(b, Pol::Under)?;
+        for x in na.approx.iter().chain(&nb.approx) {
+            if self.approximated.len() < 3 && !self.approximated.contains(x) {
+                self.approximated.push(x.clone());
+            }
+        }
         let mut fails = Vec::new();
         let mut unknown: Option<String> = None;
         for atom in &na.atoms {

@@ -521,6 +521,19 @@ fn dynamic_references_land_on_the_outermost_anchor() {
     );
     let r = check(&strict, &open, Mode::Backward, Policy::Strict).expect("checkable");
     assert_eq!(r.verdict, super::Verdict::Compatible, "{:?}", r.reasons);
+    // Two resources declare the anchor and the root none: the path decides,
+    // and an undecided check names the approximation.
+    let two = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": {
+            "x": {"$id": "x", "$dynamicAnchor": "n", "type": "object"},
+            "y": {"$id": "y", "$dynamicAnchor": "n", "type": "object", "properties": {"k": {"$dynamicRef": "#n"}}},
+        },
+        "properties": {"a": {"$ref": "y"}},
+    });
+    expect![[r#"
+        unknown
+        ? BACKWARD: no candidate witness survived re-validation; the model approximates here: $dynamicRef at /$defs/y/properties/k may land on more than one schema"#]].assert_eq(&render(two.clone(), two, Mode::Backward, Policy::Strict));
 }
 
 /// A schema includes itself, even where the model only approximates its

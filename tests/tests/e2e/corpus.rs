@@ -151,6 +151,9 @@ struct Diffs {
 impl Diffs {
     fn diff(&mut self, roots: &Roots, old: &Path, new: &Path) {
         let started = std::time::Instant::now();
+        if std::env::var_os("EVREG_CORPUS_TRACE").is_some() {
+            eprintln!("diff {} -> {}", old.display(), new.display());
+        }
         self.check(roots, old, new);
         let name = |p: &Path| {
             let parent = p.parent().and_then(Path::file_name).unwrap_or_default();
