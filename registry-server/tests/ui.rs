@@ -240,6 +240,48 @@ async fn validate_points_at_the_error(s: AppState) {
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
 
+/// A diff whose witness is an integer past 64 bits shows all its digits, and
+/// says how the reader refuses what the validator, reading f64s, accepts.
+async fn diffs_show_integers_past_64_bits_whole(s: AppState) {
+    const BIG: &str = "12345678910111213141516171819202122232425262728293031";
+    let (st, _, text) = send(
+        &s,
+        "PUT",
+        "/config",
+        &[JSON],
+        br#"{"compatibility": "NONE"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{text}");
+    for digits in [BIG, "12345678910111213141516171819202122232425262728293032"] {
+        let body = format!(r#"{{"schema": "{{\"const\": {digits}}}"}}"#);
+        let (st, _, text) = send(
+            &s,
+            "POST",
+            "/subjects/big/versions",
+            &[JSON],
+            body.into_bytes(),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{text}");
+    }
+    let (st, _, page) = exchange(
+        &s,
+        "GET",
+        "/ui/subjects/big/diff/1..2?mode=BACKWARD&policy=STRICT",
+        &[],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("badge incompatible"), "{page}");
+    assert!(
+        page.contains(&format!("<pre class=\"json\">{BIG}</pre>")),
+        "{page}"
+    );
+    assert!(page.contains("digit by digit"), "{page}");
+}
+
 /// A page as a browser holding `cookie` gets it.
 async fn get_as(s: &AppState, cookie: &str, uri: &str) -> (StatusCode, HeaderMap, String) {
     exchange(s, "GET", uri, &[("cookie", cookie)], Vec::new()).await
@@ -460,6 +502,7 @@ async fn readonly_mode_shows_no_write_control_and_refuses(s: AppState) {
 
 contract!(
     screens_render_from_the_registry,
+    diffs_show_integers_past_64_bits_whole,
     validate_points_at_the_error,
     tokens_sign_in_and_roles_decide_the_controls,
     readonly_mode_shows_no_write_control_and_refuses,

@@ -223,6 +223,12 @@ impl Witness {
         &self.value
     }
 
+    /// Its exact JSON text, when it holds integers past 64 bits (the value
+    /// holds their nearest `f64`s).
+    pub fn exact_text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+
     /// From the checker's value, whose exact integers become text.
     fn exact(v: Value) -> Witness {
         if !super::norm::has_exact(&v) {

@@ -528,8 +528,17 @@ fn changes_html(
             o = pointer_link(&c.old_pointer, &old.lines, "o"),
             nl = pointer_link(&c.new_pointer, &new.lines, "n"),
             msg = esc(&c.message),
-            witness = json_block(&c.witness, &format!("w{}", i + 1)),
-            error = reader.refusal(&c.witness),
+            witness = match c.witness.exact_text() {
+                // Integers past 64 bits: the text, since the value holds only their f64.
+                Some(text) => format!("<pre class=\"json\">{}</pre>", esc(text)),
+                None => json_block(&c.witness, &format!("w{}", i + 1)),
+            },
+            error = match reader.refusal(&c.witness) {
+                e if e.is_empty() && c.witness.exact_text().is_some() => {
+                    "<li>only by comparing its integers digit by digit: the validator reads them as f64s</li>".to_owned()
+                }
+                e => e,
+            },
             who = who_breaks(s, subject, c.direction),
         );
     }
