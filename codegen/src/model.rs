@@ -81,6 +81,9 @@ pub(crate) struct ValueVariant {
     pub ident: String,
     /// What the variant reads; the first is what it writes.
     pub reads: Vec<Value>,
+    /// The first read's digits, when it is an integer past 64 bits (the
+    /// `Value` holds its nearest `f64`): named and written by them.
+    pub digits: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -735,7 +738,9 @@ impl<'o> Builder<'o> {
                 .all(|v| v.is_string() || v.is_number() || v.is_boolean())
         {
             let id = self.reserve(key.clone(), module, &name, value);
-            self.types[id].def = Def::ValueEnum(value_variants(vals));
+            let mut variants = value_variants(vals);
+            exact_digits(set, at, &mut variants);
+            self.types[id].def = Def::ValueEnum(variants);
             return Ok(Ty::Named(id));
         }
         self.fallback(
@@ -976,6 +981,35 @@ fn doc_of(v: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Gives each variant written as an integer past 64 bits the digits its
+/// schema's text spells (`const`, or `enum` members in order), named by them.
+fn exact_digits(set: &SchemaSet, at: &Location, variants: &mut [ValueVariant]) {
+    let (in_enum, in_const) = (
+        format!("{}/enum/", at.pointer),
+        format!("{}/const", at.pointer),
+    );
+    let mut literals: Vec<&str> = set
+        .literals(at.doc)
+        .iter()
+        .filter(|(p, _)| p.starts_with(&in_enum) || **p == *in_const)
+        .map(|(_, d)| &**d)
+        .collect();
+    for v in variants {
+        let Some(i) = literals
+            .iter()
+            .position(|d| evreg_core::schema::literal_matches(&v.reads[0], d))
+        else {
+            continue;
+        };
+        let digits = literals.remove(i).to_owned();
+        v.ident = match digits.strip_prefix('-') {
+            Some(rest) => format!("Minus{rest}"),
+            None => format!("N{digits}"),
+        };
+        v.digits = Some(digits);
+    }
+}
+
 /// Variants for listed scalars of mixed types. Values alternating name and
 /// integer (`["UNSPECIFIED", 0, "ACTIVE", 1]`, protobuf's JSON enums), with
 /// names and numbers each distinct, pair up: one variant per name, reading
@@ -1033,7 +1067,11 @@ fn value_variants(vals: &[&Value]) -> Vec<ValueVariant> {
         while out.iter().any(|v| v.ident == ident) {
             ident.push('_');
         }
-        out.push(ValueVariant { ident, reads });
+        out.push(ValueVariant {
+            ident,
+            reads,
+            digits: None,
+        });
     }
     out
 }

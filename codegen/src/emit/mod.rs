@@ -360,8 +360,33 @@ impl Emitter<'_> {
                 let ids: Vec<Ident> = variants.iter().map(|v| ident(&v.ident)).collect();
                 let writes = variants.iter().map(|v| {
                     let id = ident(&v.ident);
-                    let w = write_scalar(&v.reads[0]);
+                    // Integers past 64 bits, written whole where serde has a type for them.
+                    let w = match v.digits.as_deref() {
+                        Some(d) if d.parse::<u128>().is_ok() => {
+                            let n: u128 = d.parse().unwrap_or_default();
+                            quote!(s.serialize_u128(#n))
+                        }
+                        Some(d) if d.parse::<i128>().is_ok() => {
+                            let n: i128 = d.parse().unwrap_or_default();
+                            quote!(s.serialize_i128(#n))
+                        }
+                        _ => write_scalar(&v.reads[0]),
+                    };
                     quote!(Self::#id => #w,)
+                });
+                let variant_docs = variants.iter().map(|v| match &v.digits {
+                    Some(d) => {
+                        let text = format!(
+                            " `{d}`: read as any number whose nearest `f64` is its own (serde_json reads integers past 64 bits so){}",
+                            if d.parse::<i128>().is_ok() || d.parse::<u128>().is_ok() {
+                                ""
+                            } else {
+                                ", and written as that `f64` (serde has no type for it)"
+                            }
+                        );
+                        quote!(#[doc = #text])
+                    }
+                    None => quote!(),
                 });
                 let reads = variants.iter().map(|v| {
                     let id = ident(&v.ident);
@@ -370,7 +395,10 @@ impl Emitter<'_> {
                 });
                 let listed: Vec<String> = variants
                     .iter()
-                    .flat_map(|v| v.reads.iter().map(Value::to_string))
+                    .flat_map(|v| match &v.digits {
+                        Some(d) => vec![d.clone()],
+                        None => v.reads.iter().map(Value::to_string).collect(),
+                    })
                     .collect();
                 let expected = format!("one of {}", listed.join(", "));
                 let all: Vec<TokenStream> = variants
@@ -387,7 +415,7 @@ impl Emitter<'_> {
                     #doc
                     #derives
                     #deprecated
-                    pub enum #name { #(#ids,)* }
+                    pub enum #name { #(#variant_docs #ids,)* }
                     impl serde::Serialize for #name {
                         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                             match self { #(#writes)* }

@@ -5,6 +5,9 @@ pub struct AlertRaised {
     /// Always "alert".
     pub kind: AlertRaisedKind,
     pub state: AlertRaisedState,
+    /// Integers past 64 bits: one within i128, one beyond.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<AlertRaisedTicket>,
     /// 1 is the most severe.
     pub severity: AlertRaisedSeverity,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,6 +75,45 @@ impl AlertRaisedState {
             Self::Resolved => "resolved",
             Self::InProgress => "in-progress",
         }
+    }
+}
+/// Integers past 64 bits: one within i128, one beyond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AlertRaisedTicket {
+    /// `170141183460469231731687303715884105727`: read as any number whose nearest `f64` is its own (serde_json reads integers past 64 bits so)
+    N170141183460469231731687303715884105727,
+    /// `12345678910111213141516171819202122232425262728293031`: read as any number whose nearest `f64` is its own (serde_json reads integers past 64 bits so), and written as that `f64` (serde has no type for it)
+    N12345678910111213141516171819202122232425262728293031,
+}
+impl serde::Serialize for AlertRaisedTicket {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::N170141183460469231731687303715884105727 => {
+                s.serialize_u128(170141183460469231731687303715884105727u128)
+            }
+            Self::N12345678910111213141516171819202122232425262728293031 => {
+                s.serialize_f64(12345678910111214000000000000000000000000000000000000f64)
+            }
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for AlertRaisedTicket {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        if v.as_f64() == Some(170141183460469230000000000000000000000f64) {
+            return Ok(Self::N170141183460469231731687303715884105727);
+        }
+        if v.as_f64() == Some(12345678910111214000000000000000000000000000000000000f64) {
+            return Ok(Self::N12345678910111213141516171819202122232425262728293031);
+        }
+        Err(
+            serde::de::Error::custom(
+                format!(
+                    "expected {}, got {v}",
+                    "one of 170141183460469231731687303715884105727, 12345678910111213141516171819202122232425262728293031"
+                ),
+            ),
+        )
     }
 }
 /// 1 is the most severe.

@@ -363,6 +363,28 @@ fn time_crate_date_times_round_trip() {
 
 /// Enums that mix scalar types: protobuf's JSON enum reads a name or its
 /// number and writes the name; any other mix reads and writes each value.
+/// An enum member past 64 bits is named by its digits and, within 128 bits,
+/// written with all of them.
+#[test]
+fn enum_integers_past_64_bits_keep_their_digits() {
+    use evreg_tests::goldens::enums::AlertRaisedTicket;
+    let i128_max = AlertRaisedTicket::N170141183460469231731687303715884105727;
+    assert_eq!(
+        serde_json::to_string(&i128_max).expect("writes"),
+        "170141183460469231731687303715884105727"
+    );
+    let read: AlertRaisedTicket =
+        serde_json::from_str("170141183460469231731687303715884105727").expect("reads");
+    assert_eq!(read, i128_max);
+    let err = serde_json::from_str::<AlertRaisedTicket>("1").expect_err("not listed");
+    assert!(
+        err.to_string().contains(
+            "one of 170141183460469231731687303715884105727, 12345678910111213141516171819202122232425262728293031"
+        ),
+        "{err}"
+    );
+}
+
 #[test]
 fn mixed_scalar_enums_read_every_listed_value() {
     use evreg_tests::goldens::enums::{AlertRaised, AlertRaisedLevel, AlertRaisedStatus};
