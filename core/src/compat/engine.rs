@@ -560,6 +560,18 @@ impl<'a> Engine<'a> {
             }
             let n = self.norm(&p, pol)?;
             norm = self.meet(&norm, &n, pol);
+            // Each `if` doubles the atoms; discriminated ones (a property's
+            // `const` per branch) leave most combinations empty. Dropping
+            // those as they appear keeps ten `if`s at a dozen atoms, not 1,024.
+            if norm.atoms.len() > 8 {
+                let mut kept = Vec::with_capacity(norm.atoms.len());
+                for a in std::mem::take(&mut norm.atoms) {
+                    if !self.required_conflict(&a)? {
+                        kept.push(a);
+                    }
+                }
+                norm.atoms = kept;
+            }
         }
         Ok(norm)
     }

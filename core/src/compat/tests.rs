@@ -536,6 +536,40 @@ fn dynamic_references_land_on_the_outermost_anchor() {
         ? BACKWARD: no candidate witness survived re-validation; the model approximates here: $dynamicRef at /$defs/y/properties/k may land on more than one schema"#]].assert_eq(&render(two.clone(), two, Mode::Backward, Policy::Strict));
 }
 
+/// Ten `if`s discriminated by one property's value: the combinations that
+/// cannot hold are dropped as they appear, so the check stays decided
+/// (1,024 combinations would pass the normal form's limit).
+#[test]
+fn discriminated_conditionals_stay_decided() {
+    let schema = |changed: &str| {
+        let branches: Vec<Value> = (0..10)
+            .map(|k| {
+                let t = if k == 3 { changed } else { "integer" };
+                json!({
+                    "if": {"properties": {"kind": {"const": format!("k{k}")}}},
+                    "then": {"properties": {"v": {"type": t}}},
+                })
+            })
+            .collect();
+        json!({"type": "object", "required": ["kind"], "allOf": branches})
+    };
+    expect![[r#"
+        incompatible
+        Backward TYPE_NARROWED /v {"v":0,"kind":"k3"}"#]]
+    .assert_eq(&render(
+        schema("integer"),
+        schema("string"),
+        Mode::Backward,
+        Policy::Strict,
+    ));
+    expect!["compatible"].assert_eq(&render(
+        schema("integer"),
+        schema("number"),
+        Mode::Backward,
+        Policy::Strict,
+    ));
+}
+
 /// A schema includes itself, even where the model only approximates its
 /// keywords ($dynamicRef here); unless a literal lost digits in parsing.
 #[test]
