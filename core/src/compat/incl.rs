@@ -12,6 +12,8 @@ use super::engine::{Engine, Fatal, Pol};
 use super::norm::*;
 use super::number::*;
 
+/// Refutations a nested question hands back to its parent.
+const MAX_NESTED_FAILS: usize = 16;
 /// How deep nested questions may go.
 const MAX_NESTING: usize = 200;
 /// The largest array or object a witness may be.
@@ -129,7 +131,15 @@ impl<'a> Prover<'a> {
         self.stack.remove(&key);
         let used = self.low;
         self.low = saved.min(if used < idx { used } else { usize::MAX });
-        let res = res?;
+        let mut res = res?;
+        // A nested question's parent keeps two of its refutations per
+        // property or item: hundreds more (one per atom of a wide union) were
+        // only cloned from the cache and dropped. The root keeps every one.
+        if let Outcome::Fails(fs) = &mut res
+            && idx > 0
+        {
+            fs.truncate(MAX_NESTED_FAILS);
+        }
         if !(matches!(res, Outcome::Holds) && used < idx) {
             self.cache.insert(key, res.clone());
         }
