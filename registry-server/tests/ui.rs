@@ -280,6 +280,16 @@ async fn diffs_show_integers_past_64_bits_whole(s: AppState) {
         "{page}"
     );
     assert!(page.contains("digit by digit"), "{page}");
+    // The schemas side by side, and a version's page, show the digits too.
+    assert!(
+        page.contains(&format!("&quot;const&quot;: {BIG}")),
+        "{page}"
+    );
+    let (_, _, page) = exchange(&s, "GET", "/ui/subjects/big/versions/1", &[], Vec::new()).await;
+    assert!(
+        page.contains(&format!("&quot;const&quot;: {BIG}")),
+        "{page}"
+    );
 }
 
 /// A page as a browser holding `cookie` gets it.

@@ -1,7 +1,9 @@
 //! HTML building blocks for the UI: escaping, JSON pretty-printed with each line's JSON pointer, and a line diff.
 
 use std::fmt::Write;
+use std::sync::Arc;
 
+use evreg_core::schema::{SchemaSet, literal_matches};
 use serde_json::Value;
 
 /// `s` escaped for HTML text and attribute values.
@@ -36,8 +38,18 @@ pub struct JsonLine {
 /// the JSON pointer of the value that starts on it (closing brackets carry
 /// their container's).
 pub fn json_lines(v: &Value) -> Vec<JsonLine> {
+    schema_lines_of(v, &[])
+}
+
+/// The lines of a schema set's root document, its integers past 64 bits
+/// written with the digits the set keeps (its `Value` holds only `f64`s).
+pub fn schema_lines(set: &SchemaSet) -> Vec<JsonLine> {
+    schema_lines_of(set.document(0), set.literals(0))
+}
+
+fn schema_lines_of(v: &Value, literals: &[(Arc<str>, Arc<str>)]) -> Vec<JsonLine> {
     let mut out = Vec::new();
-    print(v, String::new(), 0, "", false, &mut out);
+    print(v, String::new(), 0, "", false, literals, &mut out);
     out
 }
 
@@ -51,6 +63,7 @@ fn print(
     depth: usize,
     key: &str,
     comma: bool,
+    literals: &[(Arc<str>, Arc<str>)],
     out: &mut Vec<JsonLine>,
 ) {
     let pad = "  ".repeat(depth);
@@ -68,7 +81,7 @@ fn print(
             for (i, (k, child)) in m.iter().enumerate() {
                 let key = format!("{}: ", Value::String(k.clone()));
                 let p = format!("{pointer}/{}", escape_token(k));
-                print(child, p, depth + 1, &key, i + 1 < n, out);
+                print(child, p, depth + 1, &key, i + 1 < n, literals, out);
             }
             line(format!("{pad}}}{tail}"), &pointer, out);
         }
@@ -82,12 +95,19 @@ fn print(
                     depth + 1,
                     "",
                     i + 1 < n,
+                    literals,
                     out,
                 );
             }
             line(format!("{pad}]{tail}"), &pointer, out);
         }
-        scalar => line(format!("{pad}{key}{scalar}{tail}"), &pointer, out),
+        scalar => {
+            let digits = literals
+                .iter()
+                .find(|(p, d)| **p == *pointer && literal_matches(scalar, d));
+            let text = digits.map_or_else(|| scalar.to_string(), |(_, d)| d.to_string());
+            line(format!("{pad}{key}{text}{tail}"), &pointer, out)
+        }
     }
 }
 
@@ -176,8 +196,17 @@ pub fn side_by_side(rows: &[Row]) -> Vec<(Option<usize>, Option<usize>)> {
 /// A pretty-printed JSON value as a `<pre>` whose lines carry their pointer
 /// (`data-pointer`) and an anchor `{prefix}-{line}`, with a copy button.
 pub fn json_block(v: &Value, prefix: &str) -> String {
+    lines_block(&json_lines(v), prefix)
+}
+
+/// [`json_block`] of a schema set's root document, with every digit.
+pub fn schema_block(set: &SchemaSet, prefix: &str) -> String {
+    lines_block(&schema_lines(set), prefix)
+}
+
+fn lines_block(lines: &[JsonLine], prefix: &str) -> String {
     let mut out = String::from("<pre class=\"json\">");
-    for (i, l) in json_lines(v).iter().enumerate() {
+    for (i, l) in lines.iter().enumerate() {
         let _ = write!(
             out,
             "<span class=\"ln\" id=\"{prefix}-{n}\" data-pointer=\"{p}\" title=\"{p}\">{t}</span>",

@@ -12,7 +12,9 @@ use evreg_core::schema::Validator;
 use evreg_core::{Mode, Policy, Report, RoutingKey, SchemaSet, Verdict, check_versions};
 use serde_json::Value;
 
-use super::html::{diff_lines, esc, json_block, json_lines, line_of, query_value, side_by_side};
+use super::html::{
+    diff_lines, esc, json_block, line_of, query_value, schema_block, schema_lines, side_by_side,
+};
 use super::{Viewer, error_page, form, page, redirect};
 use crate::auth::Role;
 use crate::store::{Content, VersionId};
@@ -393,10 +395,9 @@ fn who_breaks(s: &AppState, subject: &str, direction: Direction) -> String {
     )
 }
 
-/// One schema a report compares: its version (0 for a candidate), its document and its set.
+/// One schema a report compares: its version (0 for a candidate) and its set.
 struct Side<'a> {
     version: i64,
-    doc: Value,
     set: &'a SchemaSet,
 }
 
@@ -411,7 +412,7 @@ impl<'a> Prepared<'a> {
     fn new(side: &'a Side<'a>) -> Prepared<'a> {
         Prepared {
             side,
-            lines: json_lines(&side.doc),
+            lines: schema_lines(side.set),
             validator: std::cell::OnceCell::new(),
         }
     }
@@ -633,11 +634,10 @@ async fn subject_page(s: &AppState, viewer: &Viewer, subject: &str) -> Result<Re
     }
     main.push_str("</ol>");
     let latest = versions.last().expect("non-empty");
-    let doc: Value = serde_json::from_str(&latest.content.schema).unwrap_or(Value::Null);
     let _ = write!(
         main,
         "<h2>Latest schema (v{n}) <a class=\"permalink\" href=\"{href}/versions/{n}\">permalink</a></h2><p class=\"hint\">Hover a line for its JSON pointer; click to copy it.</p>{}",
-        json_block(&doc, "s"),
+        schema_block(&latest.set, "s"),
         n = latest.id.version
     );
     Ok(page(subject, viewer, "/ui/subjects", &main))
@@ -653,7 +653,6 @@ pub async fn version(
         let versions = load_versions(&s, &subject).await?;
         let v = pick(&versions, &version)?;
         let href = subject_href(&subject);
-        let doc: Value = serde_json::from_str(&v.content.schema).unwrap_or(Value::Null);
         let n = v.id.version;
         let prev = versions.iter().rev().find(|x| x.id.version < n);
         let next = versions.iter().find(|x| x.id.version > n);
@@ -687,7 +686,7 @@ pub async fn version(
             } else {
                 format!("<h2>References</h2><ul>{refs}</ul>")
             },
-            block = json_block(&doc, "s"),
+            block = schema_block(&v.set, "s"),
         );
         Ok::<_, ApiError>(page(&format!("{subject} v{n}"), &viewer, "/ui/subjects", &main))
     }
@@ -763,9 +762,7 @@ pub async fn diff(
         }
         let report = evreg_core::check(&old.set, &new.set, mode, policy)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let old_doc: Value = serde_json::from_str(&old.content.schema).unwrap_or(Value::Null);
-        let new_doc: Value = serde_json::from_str(&new.content.schema).unwrap_or(Value::Null);
-        let (ol, nl) = (json_lines(&old_doc), json_lines(&new_doc));
+        let (ol, nl) = (schema_lines(&old.set), schema_lines(&new.set));
         let rows = diff_lines(
             &ol.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
             &nl.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
@@ -794,12 +791,10 @@ pub async fn diff(
         table.push_str("</tbody></table>");
         let earlier = [Side {
             version: old.id.version,
-            doc: old_doc,
             set: &old.set,
         }];
         let new_side = Side {
             version: new.id.version,
-            doc: new_doc,
             set: &new.set,
         };
         let changes = changes_html(&s, &subject, &report, &earlier, &new_side, true);
@@ -944,13 +939,11 @@ pub async fn check(
             .iter()
             .map(|v| Side {
                 version: v.id.version,
-                doc: serde_json::from_str(&v.content.schema).unwrap_or(Value::Null),
                 set: &v.set,
             })
             .collect();
         let new_side = Side {
             version: 0,
-            doc: candidate.set.document(0).clone(),
             set: &candidate.set,
         };
         let changes = changes_html(&s, &subject, &report, &earlier, &new_side, false);
