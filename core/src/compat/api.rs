@@ -254,12 +254,6 @@ impl std::ops::Deref for Witness {
     }
 }
 
-impl PartialEq<Value> for Witness {
-    fn eq(&self, other: &Value) -> bool {
-        self.text.is_none() && self.value == *other
-    }
-}
-
 impl fmt::Display for Witness {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.text {

@@ -72,18 +72,11 @@ impl Arr {
     /// what that union leaves out (the caller approximates those).
     pub fn complement(&self) -> (Vec<Arr>, Vec<&'static str>) {
         let (mut out, mut approximated) = (Vec::new(), Vec::new());
-        if self.min > 0 {
-            out.push(Arr {
-                max: Some(self.min - 1),
-                ..Arr::default()
-            });
-        }
-        if let Some(m) = self.max {
-            out.push(Arr {
-                min: m + 1,
-                ..Arr::default()
-            });
-        }
+        out.extend(counts_outside(self.min, self.max).map(|(min, max)| Arr {
+            min,
+            max,
+            ..Arr::default()
+        }));
         for shape in &self.shapes {
             for (i, e) in shape.prefix.iter().enumerate() {
                 if *e == Expr::Any {

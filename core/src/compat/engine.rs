@@ -508,12 +508,7 @@ impl<'a> Engine<'a> {
         for atom in &mut atoms {
             match &mut atom.kind {
                 Kind::Num(n) => apply_num(n, obj, dialect, |k: &str| {
-                    let at = format!("{}/{k}", loc.pointer);
-                    let lits = set.literals(loc.doc);
-                    let (_, digits) = lits.iter().find(|(p, _)| **p == *at)?;
-                    obj.get(k)
-                        .filter(|v| crate::schema::literal_matches(v, digits))
-                        .and_then(|_| digits.parse::<i128>().ok())
+                    literals(k).as_ref().and_then(exact_digits)?.parse().ok()
                 }),
                 Kind::Str(s) => apply_str(s, obj),
                 Kind::Arr(a) => {

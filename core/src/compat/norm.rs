@@ -319,20 +319,7 @@ pub(crate) fn show(v: &Value) -> String {
     if !has_exact(v) {
         return v.to_string();
     }
-    if let Some(d) = exact_digits(v) {
-        return d.to_owned();
-    }
-    match v {
-        Value::Array(xs) => format!("[{}]", xs.iter().map(show).collect::<Vec<_>>().join(",")),
-        Value::Object(m) => format!(
-            "{{{}}}",
-            m.iter()
-                .map(|(k, x)| format!("{}:{}", Value::String(k.clone()), show(x)))
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-        _ => v.to_string(),
-    }
+    crate::schema::write_json(v, false, &|x, _| exact_digits(x).map(str::to_owned))
 }
 
 pub(crate) fn json_type(v: &Value) -> &'static str {
@@ -411,4 +398,15 @@ pub(crate) fn min_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
         (Some(x), Some(y)) => Some(x.min(y)),
         (x, None) | (None, x) => x,
     }
+}
+
+/// The counts (lengths, items, properties) outside `min..=max`, as ranges:
+/// below `min` and above `max`.
+pub(crate) fn counts_outside(
+    min: u64,
+    max: Option<u64>,
+) -> impl Iterator<Item = (u64, Option<u64>)> {
+    let below = (min > 0).then(|| (0, Some(min - 1)));
+    let above = max.map(|m| (m + 1, None));
+    below.into_iter().chain(above)
 }

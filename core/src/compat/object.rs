@@ -86,18 +86,11 @@ impl Obj {
     /// what that union leaves out (the caller approximates those).
     pub fn complement(&self) -> (Vec<Obj>, Vec<&'static str>) {
         let (mut out, mut approximated) = (Vec::new(), Vec::new());
-        if self.min > 0 {
-            out.push(Obj {
-                max: Some(self.min - 1),
-                ..Obj::default()
-            });
-        }
-        if let Some(m) = self.max {
-            out.push(Obj {
-                min: m + 1,
-                ..Obj::default()
-            });
-        }
+        out.extend(counts_outside(self.min, self.max).map(|(min, max)| Obj {
+            min,
+            max,
+            ..Obj::default()
+        }));
         let absent = |p: &str| ObjShape {
             props: BTreeMap::from([(p.to_owned(), Expr::Never)]),
             patterns: Vec::new(),
@@ -430,21 +423,14 @@ impl Prover<'_> {
                 Outcome::Holds => {}
                 Outcome::Fails(fs) => {
                     let removed = self.eng.norm(&vb, Pol::Under)?.atoms.is_empty();
-                    for f in fs.into_iter().take(2) {
-                        match self.example_obj(x, &[(n.as_str(), f.witness.clone())], &[], 0)? {
-                            Some(w) => {
-                                let mut f = f.nest(n.clone(), w);
-                                if removed {
-                                    f.kind = "PROPERTY_REMOVED";
-                                    f.detail = format!("property {n:?} is no longer accepted");
-                                }
-                                acc.fails.push(f);
-                            }
-                            None => {
-                                acc.note(format!("could not build an object around property {n:?}"))
-                            }
-                        }
-                    }
+                    let relabel = removed.then(|| {
+                        (
+                            "PROPERTY_REMOVED",
+                            format!("property {n:?} is no longer accepted"),
+                        )
+                    });
+                    let unbuilt = format!("could not build an object around property {n:?}");
+                    self.refute_at_property(x, n, fs, relabel, &unbuilt, acc)?;
                 }
                 Outcome::Unknown(r) => acc.note(r),
             }
@@ -502,21 +488,42 @@ impl Prover<'_> {
                     None => continue,
                 };
                 let removed = self.eng.norm(&vb, Pol::Under)?.atoms.is_empty();
-                for f in fs.into_iter().take(2) {
-                    match self.example_obj(x, &[(name.as_str(), f.witness.clone())], &[], 0)? {
-                        Some(w) => {
-                            let mut f = f.nest(name.clone(), w);
-                            if removed {
-                                f.kind = "ADDITIONAL_PROPERTIES_NARROWED";
-                                f.detail = format!(
-                                    "undeclared properties such as {name:?} are no longer accepted"
-                                );
-                            }
-                            acc.fails.push(f);
-                        }
-                        None => acc.note("could not build an object with an extra property".into()),
+                let relabel = removed.then(|| {
+                    (
+                        "ADDITIONAL_PROPERTIES_NARROWED",
+                        format!("undeclared properties such as {name:?} are no longer accepted"),
+                    )
+                });
+                let unbuilt = "could not build an object with an extra property";
+                self.refute_at_property(x, &name, fs, relabel, unbuilt, acc)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Refutations of the value at property `name`, each placed in an
+    /// object of `x` (two kept: the report names each path once); with
+    /// `relabel`'s kind and detail when the reader accepts no value there.
+    fn refute_at_property(
+        &mut self,
+        x: &Obj,
+        name: &str,
+        fs: Vec<Fail>,
+        relabel: Option<(&'static str, String)>,
+        unbuilt: &str,
+        acc: &mut Findings,
+    ) -> R<()> {
+        for f in fs.into_iter().take(2) {
+            match self.example_obj(x, &[(name, f.witness.clone())], &[], 0)? {
+                Some(w) => {
+                    let mut f = f.nest(name.to_owned(), w);
+                    if let Some((kind, detail)) = &relabel {
+                        f.kind = kind;
+                        f.detail = detail.clone();
                     }
+                    acc.fails.push(f);
                 }
+                None => acc.note(unbuilt.to_owned()),
             }
         }
         Ok(())

@@ -52,18 +52,13 @@ impl StrSpec {
     /// The strings outside `self`, as a union (other JSON types aside).
     pub fn complement(&self) -> Vec<StrSpec> {
         let mut out = Vec::new();
-        if self.min > 0 {
-            out.push(StrSpec {
-                max: Some(self.min - 1),
+        out.extend(
+            counts_outside(self.min, self.max).map(|(min, max)| StrSpec {
+                min,
+                max,
                 ..StrSpec::any()
-            });
-        }
-        if let Some(m) = self.max {
-            out.push(StrSpec {
-                min: m + 1,
-                ..StrSpec::any()
-            });
-        }
+            }),
+        );
         for (p, pos) in &self.pats {
             out.push(StrSpec {
                 pats: vec![(p.clone(), !pos)],

@@ -52,21 +52,34 @@ pub fn literal_matches(v: &Value, digits: &str) -> bool {
 /// in all its digits, object keys sorted when `sorted`: the text to store
 /// for a document, and its canonical form.
 pub fn exact_text(v: &Value, literals: &[(Arc<str>, Arc<str>)], sorted: bool) -> String {
+    write_json(v, sorted, &|x, at| {
+        let (_, digits) = literals
+            .iter()
+            .find(|(p, d)| **p == *at && literal_matches(x, d))?;
+        Some(digits.to_string())
+    })
+}
+
+/// `v` as compact JSON text (serde_json's), object keys sorted when
+/// `sorted`, with `replace(value, pointer)` written in place of any value it
+/// answers for.
+pub(crate) fn write_json(
+    v: &Value,
+    sorted: bool,
+    replace: &dyn Fn(&Value, &str) -> Option<String>,
+) -> String {
     fn write(
         v: &Value,
         at: &mut String,
-        lits: &[(Arc<str>, Arc<str>)],
         sorted: bool,
+        replace: &dyn Fn(&Value, &str) -> Option<String>,
         out: &mut String,
     ) {
+        if let Some(text) = replace(v, at) {
+            out.push_str(&text);
+            return;
+        }
         match v {
-            Value::Number(_) => match lits
-                .iter()
-                .find(|(p, d)| **p == **at && literal_matches(v, d))
-            {
-                Some((_, digits)) => out.push_str(digits),
-                None => out.push_str(&v.to_string()),
-            },
             Value::Array(xs) => {
                 out.push('[');
                 for (i, x) in xs.iter().enumerate() {
@@ -75,7 +88,7 @@ pub fn exact_text(v: &Value, literals: &[(Arc<str>, Arc<str>)], sorted: bool) ->
                     }
                     let len = at.len();
                     at.push_str(&format!("/{i}"));
-                    write(x, at, lits, sorted, out);
+                    write(x, at, sorted, replace, out);
                     at.truncate(len);
                 }
                 out.push(']');
@@ -95,7 +108,7 @@ pub fn exact_text(v: &Value, literals: &[(Arc<str>, Arc<str>)], sorted: bool) ->
                     let len = at.len();
                     at.push('/');
                     at.push_str(&super::escape_pointer(k));
-                    write(x, at, lits, sorted, out);
+                    write(x, at, sorted, replace, out);
                     at.truncate(len);
                 }
                 out.push('}');
@@ -104,7 +117,7 @@ pub fn exact_text(v: &Value, literals: &[(Arc<str>, Arc<str>)], sorted: bool) ->
         }
     }
     let mut out = String::new();
-    write(v, &mut String::new(), literals, sorted, &mut out);
+    write(v, &mut String::new(), sorted, replace, &mut out);
     out
 }
 

@@ -15,6 +15,7 @@ mod literals;
 mod uri;
 mod validate;
 
+pub(crate) use literals::write_json;
 pub use literals::{Literals, big_integers, literal_matches};
 use uri::{base_id, unescape_pointer};
 pub use uri::{
